@@ -1,0 +1,1 @@
+"""The fake token issuer and its signing keys."""

@@ -1,0 +1,1 @@
+"""Fixtures: the model, the YAML loader, matching and templating."""

@@ -1,0 +1,127 @@
+"""JSON Schema validation of fixture files, with located, readable messages.
+
+The schemas shipped in ``schemas/`` are the single description of fixture format v1: editors use
+them through yaml-language-server, and the loader checks every file against them before it builds
+anything, turning each schema error into a Problem at the offending key or value.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from mockserver.catalog.yamlsource import Path_, YamlDocument
+from mockserver.errors import Problem
+
+__all__ = ["SCHEMA_NAMES", "schema_problems", "schema_text"]
+
+SCHEMA_NAMES = ("group", "auth")
+
+_JSON_TYPES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "nothing (null)",
+}
+
+_FORM_HINTS = {
+    "id": "a dotted lower-case id such as 'users.me'",
+    "path": "a path such as '/users/{user_id}' (letters, digits, '-._~' and {param} segments)",
+    "name": "a lower-case slug such as 'users'",
+    "content_type": "a media type such as 'application/json'",
+}
+
+
+def schema_text(name: str) -> str:
+    """The JSON text of a shipped schema (``group`` or ``auth``)."""
+    return resources.files("mockserver.catalog").joinpath(f"schemas/{name}.schema.json").read_text()
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_text(name)))
+
+
+def _describe(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the document"
+
+
+def _found(value: Any) -> str:
+    kind = _JSON_TYPES.get(type(value), type(value).__name__)
+    if isinstance(value, dict | list):
+        return kind
+    text = repr(value)
+    return f"{kind} {text[:60]}{'...' if len(text) > 60 else ''}"
+
+
+def _messages(error: ValidationError) -> list[tuple[Path_, str, bool]]:
+    """(path, message, at_key) for one schema error."""
+    path: Path_ = tuple(error.absolute_path)
+    where = _describe(path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    kind = error.validator
+    value = error.instance
+    if kind == "additionalProperties" and isinstance(value, dict):
+        allowed = sorted(schema.get("properties", {}))
+        return [
+            (
+                (*path, key),
+                f"unknown key {key!r} in {where}; expected one of: {', '.join(allowed)}",
+                True,
+            )
+            for key in value
+            if key not in allowed
+        ]
+    if kind == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        return [(path, f"{where} is missing the required key {missing!r}", False)]
+    if kind == "type":
+        expected = error.validator_value
+        names = " or ".join(expected) if isinstance(expected, list) else str(expected)
+        return [(path, f"{where}: expected {names}, found {_found(value)}", False)]
+    if kind == "enum":
+        options = ", ".join(repr(v) for v in schema.get("enum", ()))
+        return [(path, f"{where}: expected one of {options}, found {_found(value)}", False)]
+    if kind == "const":
+        return [
+            (path, f"{where}: expected {error.validator_value!r}, found {_found(value)}", False)
+        ]
+    if kind == "pattern":
+        hint = _FORM_HINTS.get(
+            str(path[-1]) if path else "", f"text matching {error.validator_value}"
+        )
+        return [(path, f"{where}: expected {hint}, found {_found(value)}", False)]
+    if kind == "not" and isinstance(value, dict) and {"body", "body_file"} <= value.keys():
+        return [
+            ((*path, "body_file"), f"{where}: use either 'body' or 'body_file', not both", True)
+        ]
+    if kind == "anyOf":
+        return [
+            (
+                path,
+                f"{where}: expected a value or a mapping with one of equals, matches, present, "
+                f"one_of; found {_found(value)}",
+                False,
+            )
+        ]
+    return [(path, f"{where}: {error.message}", False)]
+
+
+def schema_problems(doc: YamlDocument, name: str) -> list[Problem]:
+    """Every way ``doc`` breaks the named schema, each located in the file."""
+    problems: list[Problem] = []
+    for error in _validator(name).iter_errors(doc.data):
+        for path, message, at_key in _messages(error):
+            problems.append(doc.problem(path, message, key=at_key))
+    return problems

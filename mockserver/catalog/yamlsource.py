@@ -1,0 +1,180 @@
+"""Safe YAML reading that remembers where every key and value came from.
+
+PyYAML's ``safe_load`` forgets positions, and error messages must say ``file:line:col``. This
+module composes the node tree with the safe loader and builds plain Python data from it itself,
+recording the position of each value and each mapping key under its path of keys and indexes.
+Only the safe tags are accepted; timestamps stay strings (JSON bodies want the text as written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockserver.errors import FixtureError, Problem
+
+__all__ = ["MAX_NODES", "Path_", "Position", "YamlDocument", "read_yaml"]
+
+#: Values built from one file at most; stops alias bombs ("billion laughs") before they grow.
+MAX_NODES = 200_000
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based line and column."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class YamlDocument:
+    """A parsed file: its data, and the positions of values and keys by path."""
+
+    file: str
+    data: Any
+    values: dict[Path_, Position] = field(default_factory=dict)
+    keys: dict[Path_, Position] = field(default_factory=dict)
+
+    def where(self, path: Path_, *, key: bool = False) -> Position:
+        """The position of the value (or the key) at ``path``, or of its nearest parent."""
+        table = self.keys if key else self.values
+        probe = tuple(path)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if key and probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), Position(1, 1))
+
+    def problem(self, path: Path_, message: str, *, key: bool = False) -> Problem:
+        """A Problem located at ``path``."""
+        pos = self.where(path, key=key)
+        return Problem(file=self.file, line=pos.line, column=pos.column, message=message)
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, minus timestamp resolution."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+
+
+def _pos(mark: yaml.Mark | None) -> Position:
+    if mark is None:
+        return Position(1, 1)
+    return Position(mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, loader: _Loader, doc: YamlDocument) -> None:
+        self.loader = loader
+        self.doc = doc
+        self.count = 0
+
+    def fail(self, node: yaml.Node, message: str) -> FixtureError:
+        pos = _pos(node.start_mark)
+        return FixtureError.single(self.doc.file, message, pos.line, pos.column)
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.fail(
+                node,
+                f"the document expands to more than {MAX_NODES:,} values (an alias bomb?); "
+                "split it or use fewer aliases",
+            )
+        self.doc.values.setdefault(path, _pos(node.start_mark))
+        if isinstance(node, yaml.MappingNode):
+            return self.build_mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag not in _SCALAR_TAGS:
+                raise self.fail(node, f"unsupported YAML tag {node.tag!r}; use plain values")
+            return self.loader.construct_object(node, deep=True)
+        raise self.fail(node, f"unsupported YAML node {type(node).__name__}")
+
+    def build_mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        if node.tag != "tag:yaml.org,2002:map":
+            raise self.fail(node, f"unsupported YAML tag {node.tag!r}; use a plain mapping")
+        self.loader.flatten_mapping(node)  # resolves `<<` merge keys
+        result: dict[str, Any] = {}
+        seen: dict[str, Position] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
+                raise self.fail(key_node, "mapping keys must be plain scalars")
+            raw: Hashable = self.loader.construct_object(key_node, deep=True)
+            key = str(raw) if raw is not None else "null"
+            key_pos = _pos(key_node.start_mark)
+            if key in seen:
+                first = seen[key]
+                raise self.fail(
+                    key_node,
+                    f"duplicate key {key!r} (first defined at line {first.line}); keep one of them",
+                )
+            seen[key] = key_pos
+            child = (*path, key)
+            self.doc.keys[child] = key_pos
+            result[key] = self.build(value_node, child)
+        return result
+
+
+def _decode(file: str, raw: bytes) -> str:
+    try:
+        text = raw.decode("utf-8-sig")  # a BOM is harmless; strip it
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise FixtureError.single(
+            file, f"not valid UTF-8 (byte {raw[exc.start]:#04x}); save the file as UTF-8", line, 1
+        ) from None
+    return text
+
+
+def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
+    """Read one YAML document safely, keeping positions; raise FixtureError with a location."""
+    file = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FixtureError.single(file, f"cannot read file: {exc.strerror}") from None
+    text = _decode(file, raw)
+    doc = YamlDocument(file=file, data=None)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise FixtureError.single(file, "the file is empty; expected a YAML mapping", 1, 1)
+        doc.data = _Builder(loader, doc).build(node, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = _pos(mark)
+        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        raise FixtureError.single(
+            file, f"YAML syntax error: {what}", pos.line, pos.column
+        ) from None
+    except yaml.YAMLError as exc:
+        raise FixtureError.single(file, f"YAML error: {exc}") from None
+    except RecursionError:
+        raise FixtureError.single(file, "the document is nested too deeply", 1, 1) from None
+    finally:
+        loader.dispose()
+    return doc

@@ -1,0 +1,1 @@
+"""The /__mock/ control API."""

@@ -1,0 +1,1 @@
+"""The aiohttp application that serves the catalog."""

@@ -1,0 +1,65 @@
+"""``create_app``: a Catalog and a Config become an aiohttp Application."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from aiohttp import web
+
+from mockserver.catalog.loader import load_catalog
+from mockserver.catalog.model import Catalog, Endpoint
+from mockserver.config import Config
+from mockserver.control.api import create_control_app
+from mockserver.server import tokens
+from mockserver.server.endpoints import Handler, endpoint_handler
+from mockserver.server.middleware import ROUTES, json_errors
+from mockserver.server.state import STATE, State
+
+__all__ = ["CONTROL_PREFIX", "create_app"]
+
+CONTROL_PREFIX = "/__mock"
+#: The token routes are always served, declared in the fixtures or not.
+_BUILTIN_ROUTES: dict[str, tuple[str, str, Handler]] = {
+    "token": ("POST", "/token", tokens.token),
+    "token_renew": ("POST", "/token/renew", tokens.token_renew),
+}
+
+
+def _handler(endpoint: Endpoint) -> Handler:
+    if endpoint.builtin is not None:
+        return _BUILTIN_ROUTES[endpoint.builtin][2]
+    return endpoint_handler(endpoint)
+
+
+def _route_order(path: str) -> tuple[bool, int]:
+    # Plain paths before parameterised ones; among those, more literal segments first.
+    literal = sum(1 for part in path.split("/") if part and not part.startswith("{"))
+    return ("{" in path, -literal)
+
+
+def create_app(config: Config | None = None, *, catalog: Catalog | None = None) -> web.Application:
+    """The mock as an aiohttp application; loads ``config``'s fixtures unless given a catalog."""
+    config = config or Config()
+    if catalog is None:
+        catalog = load_catalog(config.fixtures_dir)
+    app = web.Application(middlewares=[json_errors])
+    app[STATE] = State(config=config, catalog=catalog)
+
+    by_path: dict[str, list[tuple[str, Handler]]] = defaultdict(list)
+    declared = set()
+    for endpoint in catalog.endpoints:
+        by_path[endpoint.path].append((endpoint.method, _handler(endpoint)))
+        if endpoint.builtin:
+            declared.add(endpoint.builtin)
+    for name, (method, path, handler) in _BUILTIN_ROUTES.items():
+        if name not in declared:
+            by_path[path].append((method, handler))
+    by_path["/.well-known/jwks.json"].append(("GET", tokens.jwks))
+
+    for path in sorted(by_path, key=_route_order):
+        resource = app.router.add_resource(path)
+        for method, handler in by_path[path]:
+            resource.add_route(method, handler)
+    app[ROUTES] = tuple((method, path) for path, routes in by_path.items() for method, _ in routes)
+    app.add_subapp(CONTROL_PREFIX, create_control_app())
+    return app

@@ -1,0 +1,76 @@
+"""Errors as JSON: unknown routes with "did you mean", 405 with Allow, and never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from difflib import SequenceMatcher
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from mockserver.server.responses import error_response
+
+__all__ = ["ROUTES", "json_errors", "suggest_routes"]
+
+log = logging.getLogger("coherta_mock")
+
+#: (method, path template) of every route the app serves, for "did you mean".
+ROUTES = web.AppKey("coherta_mock_routes", tuple[tuple[str, str], ...])
+
+
+def suggest_routes(path: str, routes: tuple[tuple[str, str], ...], limit: int = 3) -> list[str]:
+    """The known routes closest to ``path``, best first."""
+    segments = path.strip("/").split("/")
+    scored: list[tuple[float, str]] = []
+    for method, template in routes:
+        parts = template.strip("/").split("/")
+        # Fill placeholders with the request's own segments, so ids don't count as differences.
+        filled = "/" + "/".join(
+            segments[i] if part.startswith("{") and i < len(segments) else part
+            for i, part in enumerate(parts)
+        )
+        scored.append((SequenceMatcher(None, path, filled).ratio(), f"{method} {template}"))
+    scored.sort(key=lambda item: -item[0])
+    return [route for score, route in scored[:limit] if score >= 0.6]
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Render HTTP errors raised by aiohttp, and unexpected exceptions, as JSON."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        if exc.status == 404:
+            routes = request.config_dict.get(ROUTES, ())
+            return error_response(
+                404,
+                "not_found",
+                f"No route matches {request.method} {request.path}.",
+                did_you_mean=suggest_routes(request.path, routes),
+            )
+        if exc.status == 405:
+            allow = exc.headers.get("Allow", "")
+            return error_response(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed on {request.path}; allowed: {allow or 'none'}.",
+                headers={"Allow": allow},
+            )
+        if exc.status == 413:
+            return error_response(
+                413,
+                "payload_too_large",
+                f"The request body is larger than the limit of {request.client_max_size:,} bytes.",
+            )
+        return error_response(
+            exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason
+        )
+    except Exception:
+        log.exception("unexpected error answering %s %s", request.method, request.path)
+        return error_response(
+            500,
+            "server_error",
+            "The mock server hit an unexpected error; its log has the details.",
+        )

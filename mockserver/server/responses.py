@@ -1,0 +1,55 @@
+"""JSON error responses in the catalog's envelope, and RFC 6750 bearer challenges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.catalog.templating import dump_json
+
+__all__ = ["bearer_challenge", "error_response", "json_response"]
+
+_JSON = "application/json"
+
+
+def json_response(
+    payload: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """A compact JSON response."""
+    return web.Response(body=dump_json(payload), status=status, headers=headers, content_type=_JSON)
+
+
+def error_response(
+    status: int,
+    code: str,
+    description: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> web.Response:
+    """An error in the one envelope of every 4xx/5xx: ``error`` and ``error_description``."""
+    return json_response(
+        {"error": code, "error_description": description, **extra}, status=status, headers=headers
+    )
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def bearer_challenge(
+    realm: str,
+    error: str | None = None,
+    description: str | None = None,
+    scope: str | None = None,
+) -> str:
+    """A ``WWW-Authenticate: Bearer`` value (RFC 6750 §3)."""
+    parts = [f"realm={_quoted(realm)}"]
+    if error:
+        parts.append(f"error={_quoted(error)}")
+    if description:
+        parts.append(f"error_description={_quoted(description)}")
+    if scope:
+        parts.append(f"scope={_quoted(scope)}")
+    return "Bearer " + ", ".join(parts)
