@@ -111,9 +111,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _totals_line(catalog: Catalog) -> str:
     t = catalog.totals()
+    endpoints = "endpoint" if t["endpoints"] == 1 else "endpoints"
+    groups = "group" if t["groups"] == 1 else "groups"
     return (
-        f"{t['endpoints']} endpoints · {t['protected']} protected · {t['open']} open · "
-        f"{t['groups']} groups"
+        f"{t['endpoints']} {endpoints} · {t['protected']} protected · {t['open']} open · "
+        f"{t['groups']} {groups}"
     )
 
 

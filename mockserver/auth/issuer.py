@@ -189,6 +189,9 @@ class TokenIssuer:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError:
             raise InvalidTokenError("The token is not a well-formed JWT.") from None
+        except jwt.InvalidTokenError as exc:
+            # PyJWT refuses unknown critical header parameters here already.
+            raise InvalidTokenError(f"The token's header is not acceptable: {exc}.") from None
         algorithm = header.get("alg")
         if algorithm != self.keys.algorithm:
             raise InvalidTokenError(

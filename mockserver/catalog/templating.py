@@ -65,6 +65,11 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**"})
 
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        # The stock sandbox returns an Undefined here, which the lenient Undefined we use for
+        # missing request values would render as ''; an escape attempt should fail loudly.
+        raise SecurityError(f"access to {attribute!r} of a {type(obj).__name__} is not allowed")
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
             if isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:

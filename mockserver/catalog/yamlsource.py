@@ -106,6 +106,8 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self.build_mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise self.fail(node, f"unsupported YAML tag {node.tag!r}; use a plain list")
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:

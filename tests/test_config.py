@@ -1,0 +1,58 @@
+"""Config: defaults, COHERTA_MOCK_* variables, and clear errors for bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockserver import Config, ConfigError
+from mockserver.config import SETTINGS, shipped_fixtures
+
+
+def test_config_defaults_serve_shipped_catalog_on_loopback() -> None:
+    """Without settings: 127.0.0.1:8080 and the shipped fixtures."""
+    config = Config.from_env({})
+    assert (config.host, config.port, config.access_log) == ("127.0.0.1", 8080, False)
+    assert config.fixtures_dir == shipped_fixtures()
+    assert (config.fixtures_dir / "auth.yaml").is_file()
+
+
+def test_config_reads_every_setting_from_environment() -> None:
+    """Each setting has a COHERTA_MOCK_ variable."""
+    env = {
+        "COHERTA_MOCK_FIXTURES": "/srv/fixtures",
+        "COHERTA_MOCK_HOST": "0.0.0.0",
+        "COHERTA_MOCK_PORT": "9000",
+        "COHERTA_MOCK_ACCESS_LOG": "true",
+        "COHERTA_MOCK_LOG_LEVEL": "DEBUG",
+    }
+    assert {s.env for s in SETTINGS} == set(env)
+    config = Config.from_env(env)
+    assert config == Config(
+        fixtures=Path("/srv/fixtures"),
+        host="0.0.0.0",
+        port=9000,
+        access_log=True,
+        log_level="debug",
+    )
+
+
+def test_config_overrides_win_over_environment() -> None:
+    """Explicit values (command-line flags) beat variables; None means not given."""
+    config = Config.from_env({"COHERTA_MOCK_PORT": "9000"}, port=7000, host=None)
+    assert (config.port, config.host) == (7000, "127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("COHERTA_MOCK_PORT", "70000", "port must be a number from 0 to 65535, got 70000"),
+        ("COHERTA_MOCK_ACCESS_LOG", "maybe", "expected true or false, got 'maybe'"),
+        ("COHERTA_MOCK_LOG_LEVEL", "loud", "log level must be one of"),
+    ],
+)
+def test_config_bad_variable_names_itself(name: str, value: str, message: str) -> None:
+    """A bad variable's error names the variable and the bad value."""
+    with pytest.raises(ConfigError, match=f"^{name}: {message}"):
+        Config.from_env({name: value})
