@@ -23,6 +23,8 @@ from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from mockserver.clock import format_rfc3339
+
 __all__ = [
     "MAX_RENDERED_CHARS",
     "Body",
@@ -95,6 +97,9 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
 
 _ENV = _Sandbox(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=True)
+# `{{ (timestamp + 14 * 86400) | rfc3339 }}`: dates relative to the mock clock, without arithmetic
+# on date strings in templates.
+_ENV.filters["rfc3339"] = format_rfc3339
 
 
 def is_template(text: str) -> bool:

@@ -121,6 +121,7 @@ def endpoint_handler(endpoint: Endpoint) -> Handler:
                 "claims": dict(verified.claims) if verified else {},
                 "user": dict(verified.user.profile) if verified else {},
                 "now": state.clock.now_rfc3339(),
+                "timestamp": int(state.clock.now()),
                 "request": {"method": request.method, "path": request.path},
             }
             try:

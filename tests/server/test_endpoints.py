@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiohttp.test_utils import TestClient
 
 from mockserver.server.state import STATE
@@ -60,7 +62,11 @@ async def test_endpoint_when_on_body_and_body_templates(client: TestClient) -> N
     body = await created.json()
     assert body["name"] == "Sprocket"
     assert body["size"] == 3
-    assert body["created_at"] == client.app[STATE].clock.now_rfc3339()
+    now = client.app[STATE].clock.now()
+    created = datetime.fromisoformat(body["created_at"]).timestamp()
+    expires = datetime.fromisoformat(body["expires_at"]).timestamp()
+    assert abs(created - now) <= 2
+    assert expires - created == 60
 
 
 async def test_endpoint_text_body(client: TestClient) -> None:
