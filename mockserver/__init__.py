@@ -20,12 +20,14 @@ from mockserver.clock import Clock
 from mockserver.config import Config
 from mockserver.errors import (
     ConfigError,
+    ControlError,
     FixtureError,
     MockServerError,
     Problem,
     TokenError,
 )
 from mockserver.server.app import create_app
+from mockserver.testing.harness import MockServer
 
 __all__ = [
     "AuthSettings",
@@ -33,11 +35,13 @@ __all__ = [
     "Clock",
     "Config",
     "ConfigError",
+    "ControlError",
     "Endpoint",
     "FieldSpec",
     "FixtureError",
     "Grant",
     "Group",
+    "MockServer",
     "MockServerError",
     "Problem",
     "RequestSpec",

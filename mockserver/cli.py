@@ -23,6 +23,7 @@ from mockserver import __version__
 from mockserver.catalog.loader import check_fixtures, load_catalog
 from mockserver.catalog.model import Catalog
 from mockserver.config import SETTINGS, Config, shipped_fixtures
+from mockserver.control.operations import describe_routes
 from mockserver.errors import ConfigError, FixtureError, MockServerError
 from mockserver.server.app import create_app
 
@@ -122,19 +123,7 @@ def _totals_line(catalog: Catalog) -> str:
 def _cmd_routes(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.fixtures or Config.from_env().fixtures_dir)
     if args.json:
-        routes = [
-            {
-                "id": e.id,
-                "method": e.method,
-                "path": e.path,
-                "auth": e.auth,
-                "scopes": list(e.scopes),
-                "group": e.group,
-                "summary": e.summary,
-            }
-            for e in catalog.endpoints
-        ]
-        print(json.dumps({"routes": routes, "totals": catalog.totals()}, indent=2))
+        print(json.dumps(describe_routes(catalog), indent=2))
         return ExitCode.OK
     rows = [
         (e.method, e.path, e.auth, " ".join(e.scopes) or "-", e.group) for e in catalog.endpoints

@@ -47,6 +47,16 @@ def _bool(text: str) -> bool:
     raise ConfigError(f"expected true or false, got {text!r}")
 
 
+def _journal_size(text: str) -> int:
+    try:
+        size = int(text)
+    except ValueError:
+        raise ConfigError(f"journal size must be a whole number, got {text!r}") from None
+    if size < 1:
+        raise ConfigError(f"journal size must be at least 1, got {size}")
+    return size
+
+
 def _log_level(text: str) -> str:
     value = text.strip().lower()
     if value not in _LOG_LEVELS:
@@ -106,6 +116,8 @@ class Config:
     port: int = 8080
     access_log: bool = False
     log_level: str = "info"
+    journal_size: int = 1000
+    control_key: str | None = None
 
     @property
     def fixtures_dir(self) -> Path:

@@ -5,6 +5,7 @@
     MockServerError
      ├── FixtureError (ValueError)     fixtures that cannot be loaded; carries every Problem found
      ├── ConfigError (ValueError)      a setting with a bad value
+     ├── ControlError (ValueError)     a control-API request (stub, clock) that cannot be applied
      └── TokenError                    a token request or bearer token the issuer refuses
           ├── InvalidRequestError      malformed token request (OAuth2 ``invalid_request``)
           ├── UnsupportedGrantError    a ``grant_type`` other than ``password``
@@ -23,6 +24,7 @@ from pathlib import Path
 
 __all__ = [
     "ConfigError",
+    "ControlError",
     "FixtureError",
     "InvalidGrantError",
     "InvalidRequestError",
@@ -76,6 +78,15 @@ class FixtureError(MockServerError, ValueError):
 
 class ConfigError(MockServerError, ValueError):
     """A setting with a value the server cannot use."""
+
+
+class ControlError(MockServerError, ValueError):
+    """A control-API request that cannot be applied; ``details`` says each thing wrong."""
+
+    def __init__(self, message: str, details: list[str] | None = None) -> None:
+        self.details = details or []
+        super().__init__(message if not self.details else f"{message}: {'; '.join(self.details)}")
+        self.message = message
 
 
 class TokenError(MockServerError):

@@ -35,7 +35,7 @@ from mockserver.catalog.templating import (
 from mockserver.catalog.yamlsource import Path_, YamlDocument, read_yaml
 from mockserver.errors import FixtureError, Problem
 
-__all__ = ["AUTH_FILE", "check_fixtures", "load_catalog"]
+__all__ = ["AUTH_FILE", "build_variant", "check_fixtures", "load_catalog", "path_params"]
 
 AUTH_FILE = "auth.yaml"
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -388,3 +388,13 @@ def load_catalog(root: Path) -> Catalog:
     if catalog is None:
         raise FixtureError(problems)
     return catalog
+
+
+def build_variant(spec: dict[str, Any], endpoint: Endpoint, *, source: str) -> ResponseVariant:
+    """A response variant of ``endpoint`` from its fixture form; used for runtime stubs."""
+    build = _Build(Path(source))
+    doc = YamlDocument(file=source, data=spec)
+    variant = build.variant(doc, (), spec, frozenset(path_params(endpoint.path)))
+    if build.problems:
+        raise FixtureError(build.problems)
+    return variant

@@ -18,7 +18,7 @@ from jsonschema.exceptions import ValidationError
 from mockserver.catalog.yamlsource import Path_, YamlDocument
 from mockserver.errors import Problem
 
-__all__ = ["SCHEMA_NAMES", "schema_problems", "schema_text"]
+__all__ = ["SCHEMA_NAMES", "schema_problems", "schema_text", "stub_problems"]
 
 SCHEMA_NAMES = ("group", "auth")
 
@@ -125,3 +125,38 @@ def schema_problems(doc: YamlDocument, name: str) -> list[Problem]:
         for path, message, at_key in _messages(error):
             problems.append(doc.problem(path, message, key=at_key))
     return problems
+
+
+@cache
+def _stub_validator() -> Draft202012Validator:
+    group = json.loads(schema_text("group"))
+    defs = group["$defs"]
+    response = defs["response"]
+    properties = {k: v for k, v in response["properties"].items() if k != "body_file"}
+    properties.update(
+        {
+            "endpoint": {"type": "string", "minLength": 1},
+            "method": defs["endpoint"]["properties"]["method"],
+            "path": {"type": "string", "pattern": "^/"},
+            "times": {"type": "integer", "minimum": 1},
+        }
+    )
+    return Draft202012Validator(
+        {
+            "$defs": defs,
+            "type": "object",
+            "additionalProperties": False,
+            "properties": properties,
+        }
+    )
+
+
+def stub_problems(payload: Any) -> list[str]:
+    """Every way a runtime stub's JSON breaks the stub form (a fixture response plus target)."""
+    if not isinstance(payload, dict):
+        return [f"the stub must be a JSON object, not {_found(payload)}"]
+    return [
+        message
+        for error in _stub_validator().iter_errors(payload)
+        for _, message, _ in _messages(error)
+    ]

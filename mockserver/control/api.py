@@ -1,19 +1,88 @@
-"""The mock's own control API, mounted at ``/__mock/`` (never part of the Coherta catalog)."""
+"""The mock's own control API, mounted at ``/__mock/`` (never part of the Coherta catalog).
+
+Each route is one small task on State (see ``operations``). The API answers loopback callers
+only, unless the server has a control key, which every caller must then send as
+``X-Mock-Control-Key``: a sidecar may be reachable from other containers.
+"""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+import json
+from typing import Any
+
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from mockserver import __version__
-from mockserver.server.responses import json_response
-from mockserver.server.state import STATE
+from mockserver.control import operations
+from mockserver.errors import ControlError
+from mockserver.server.responses import error_response, json_response
+from mockserver.server.state import STATE, State
 
-__all__ = ["create_control_app"]
+__all__ = ["CONTROL_KEY_HEADER", "create_control_app", "is_loopback"]
+
+CONTROL_KEY_HEADER = "X-Mock-Control-Key"
+
+
+def is_loopback(remote: str | None) -> bool:
+    """True for 127.0.0.0/8, ::1 and IPv4-mapped loopback addresses."""
+    if not remote:
+        return False
+    try:
+        address = ipaddress.ip_address(remote)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+@web.middleware
+async def control_access(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Loopback callers only, or every caller with the configured control key."""
+    if request.match_info.route.name == "health":
+        return await handler(request)  # probes (Kubernetes, Docker) must reach it from anywhere
+    key = request.config_dict[STATE].config.control_key
+    if key is not None:
+        given = request.headers.get(CONTROL_KEY_HEADER, "")
+        if not hmac.compare_digest(given.encode(), key.encode()):
+            return error_response(
+                401,
+                "control_key_required",
+                f"This mock's control API needs the {CONTROL_KEY_HEADER} header with the key "
+                "it was started with (--control-key / COHERTA_MOCK_CONTROL_KEY).",
+            )
+    elif not is_loopback(request.remote):
+        return error_response(
+            403,
+            "control_forbidden",
+            "The control API answers loopback callers only; start the mock with --control-key "
+            f"(COHERTA_MOCK_CONTROL_KEY) and send {CONTROL_KEY_HEADER} to reach it from elsewhere.",
+        )
+    return await handler(request)
+
+
+def _state(request: web.Request) -> State:
+    return request.config_dict[STATE]
+
+
+async def _json(request: web.Request) -> Any:
+    raw = await request.read()
+    try:
+        return json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        raise ControlError("the body is not valid JSON") from None
+
+
+def _bad(exc: ControlError) -> web.Response:
+    return error_response(400, "invalid_request", exc.message, details=exc.details)
 
 
 async def health(request: web.Request) -> web.Response:
     """``GET /__mock/health``: 200 once the catalog is loaded and the server accepts requests."""
-    state = request.config_dict[STATE]
+    state = _state(request)
     return json_response(
         {
             "status": "ok",
@@ -24,8 +93,88 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
+async def reset(request: web.Request) -> web.Response:
+    """``POST /__mock/reset``: journal, stubs, clock and state back to start-up."""
+    _state(request).reset()
+    return json_response({"status": "reset"})
+
+
+async def list_requests(request: web.Request) -> web.Response:
+    """``GET /__mock/requests``: the journal, oldest first."""
+    journal = _state(request).journal
+    entries = [e.as_dict() for e in journal.entries()]
+    return json_response({"requests": entries, "count": len(entries), "limit": journal.size})
+
+
+async def clear_requests(request: web.Request) -> web.Response:
+    """``DELETE /__mock/requests``: forget the journal."""
+    _state(request).journal.clear()
+    return web.Response(status=204)
+
+
+async def unmatched_requests(request: web.Request) -> web.Response:
+    """``GET /__mock/requests/unmatched``: requests no endpoint matched, with near misses."""
+    entries = [e.as_dict() for e in _state(request).journal.unmatched()]
+    return json_response({"requests": entries, "count": len(entries)})
+
+
+async def create_stub(request: web.Request) -> web.Response:
+    """``POST /__mock/stubs``: a runtime stub in the fixture response form, plus its target."""
+    try:
+        stub = operations.add_stub(_state(request), await _json(request))
+    except ControlError as exc:
+        return _bad(exc)
+    return json_response(
+        {"id": stub.id, "endpoint": stub.endpoint, "times": stub.times},
+        status=201,
+        headers={"Location": f"/__mock/stubs/{stub.id}"},
+    )
+
+
+async def list_stubs(request: web.Request) -> web.Response:
+    """``GET /__mock/stubs``: the live stubs, newest first."""
+    return json_response({"stubs": _state(request).stubs.describe()})
+
+
+async def delete_stub(request: web.Request) -> web.Response:
+    """``DELETE /__mock/stubs/{id}``."""
+    stub_id = request.match_info["stub_id"]
+    if not _state(request).stubs.remove(stub_id):
+        return error_response(404, "not_found", f"No stub with id {stub_id!r}.")
+    return web.Response(status=204)
+
+
+async def get_clock(request: web.Request) -> web.Response:
+    """``GET /__mock/clock``: the mock's time."""
+    return json_response(operations.clock_reading(_state(request)))
+
+
+async def set_clock(request: web.Request) -> web.Response:
+    """``POST /__mock/clock``: ``{"advance": seconds}`` or ``{"set": "<RFC 3339>"}``."""
+    try:
+        reading = operations.move_clock(_state(request), await _json(request))
+    except ControlError as exc:
+        return _bad(exc)
+    return json_response(reading)
+
+
+async def routes(request: web.Request) -> web.Response:
+    """``GET /__mock/routes``: the loaded catalog."""
+    return json_response(operations.describe_routes(_state(request).catalog))
+
+
 def create_control_app() -> web.Application:
     """The sub-application served under ``/__mock/``."""
-    app = web.Application()
-    app.router.add_get("/health", health, allow_head=True)
+    app = web.Application(middlewares=[control_access])
+    app.router.add_get("/health", health, allow_head=True, name="health")
+    app.router.add_post("/reset", reset)
+    app.router.add_get("/requests", list_requests)
+    app.router.add_delete("/requests", clear_requests)
+    app.router.add_get("/requests/unmatched", unmatched_requests)
+    app.router.add_post("/stubs", create_stub)
+    app.router.add_get("/stubs", list_stubs)
+    app.router.add_delete("/stubs/{stub_id}", delete_stub)
+    app.router.add_get("/clock", get_clock)
+    app.router.add_post("/clock", set_clock)
+    app.router.add_get("/routes", routes)
     return app

@@ -11,8 +11,8 @@ from mockserver.catalog.model import Catalog, Endpoint
 from mockserver.config import Config
 from mockserver.control.api import create_control_app
 from mockserver.server import tokens
-from mockserver.server.endpoints import Handler, endpoint_handler
-from mockserver.server.middleware import ROUTES, json_errors
+from mockserver.server.endpoints import MATCHED_ENDPOINT, Handler, endpoint_handler
+from mockserver.server.middleware import ROUTES, json_errors, record_requests
 from mockserver.server.state import STATE, State
 
 __all__ = ["CONTROL_PREFIX", "create_app"]
@@ -25,9 +25,19 @@ _BUILTIN_ROUTES: dict[str, tuple[str, str, Handler]] = {
 }
 
 
+def _builtin(endpoint_id: str, handler: Handler) -> Handler:
+    """A built-in handler that tells the journal which endpoint it served."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        request[MATCHED_ENDPOINT] = endpoint_id
+        return await handler(request)
+
+    return handle
+
+
 def _handler(endpoint: Endpoint) -> Handler:
     if endpoint.builtin is not None:
-        return _BUILTIN_ROUTES[endpoint.builtin][2]
+        return _builtin(endpoint.id, _BUILTIN_ROUTES[endpoint.builtin][2])
     return endpoint_handler(endpoint)
 
 
@@ -42,7 +52,7 @@ def create_app(config: Config | None = None, *, catalog: Catalog | None = None) 
     config = config or Config()
     if catalog is None:
         catalog = load_catalog(config.fixtures_dir)
-    app = web.Application(middlewares=[json_errors])
+    app = web.Application(middlewares=[record_requests, json_errors])
     app[STATE] = State(config=config, catalog=catalog)
 
     by_path: dict[str, list[tuple[str, Handler]]] = defaultdict(list)
@@ -53,8 +63,8 @@ def create_app(config: Config | None = None, *, catalog: Catalog | None = None) 
             declared.add(endpoint.builtin)
     for name, (method, path, handler) in _BUILTIN_ROUTES.items():
         if name not in declared:
-            by_path[path].append((method, handler))
-    by_path["/.well-known/jwks.json"].append(("GET", tokens.jwks))
+            by_path[path].append((method, _builtin(f"builtin.{name}", handler)))
+    by_path["/.well-known/jwks.json"].append(("GET", _builtin("builtin.jwks", tokens.jwks)))
 
     for path in sorted(by_path, key=_route_order):
         resource = app.router.add_resource(path)

@@ -8,9 +8,12 @@ from difflib import SequenceMatcher
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from mockserver.server.endpoints import MATCHED_ENDPOINT, MATCHED_STUB
+from mockserver.server.journal import describe_body
 from mockserver.server.responses import error_response
+from mockserver.server.state import STATE
 
-__all__ = ["ROUTES", "json_errors", "suggest_routes"]
+__all__ = ["ROUTES", "json_errors", "record_requests", "suggest_routes"]
 
 log = logging.getLogger("coherta_mock")
 
@@ -74,3 +77,35 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             "server_error",
             "The mock server hit an unexpected error; its log has the details.",
         )
+
+
+#: Paths the journal leaves out: the mock's own control API.
+_UNJOURNALED = ("/__mock/",)
+
+
+@web.middleware
+async def record_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Journal every request to the catalog: what arrived, what matched, what was answered."""
+    response = await handler(request)
+    if request.path.startswith(_UNJOURNALED):
+        return response
+    state = request.app[STATE]
+    try:
+        raw = await request.read() if request.can_read_body else b""
+    except web.HTTPException:
+        raw = b""  # over the size limit; the 413 is what the journal shows
+    endpoint = request.get(MATCHED_ENDPOINT)
+    near = () if endpoint else tuple(suggest_routes(request.path, request.app[ROUTES]))
+    state.journal.record(
+        at=state.clock.now(),
+        method=request.method,
+        path=request.path,
+        query=dict(reversed(list(request.query.items()))),  # the first value of each wins
+        headers=request.headers,
+        body=describe_body(raw, request.content_type),
+        endpoint=endpoint,
+        stub=request.get(MATCHED_STUB),
+        status=response.status,
+        near_misses=near,
+    )
+    return response

@@ -1,0 +1,147 @@
+"""The request journal: what clients sent and what the mock answered, bounded in size.
+
+Entries are kept in a deque with a maximum length, so a long run's memory stays flat: the oldest
+entries drop first. Secrets are masked before an entry is stored.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from mockserver.server.redaction import redact_fields, redact_headers
+
+__all__ = ["MAX_BODY_CHARS", "Journal", "JournalEntry", "describe_body"]
+
+#: Longest request body text kept in an entry.
+MAX_BODY_CHARS = 65_536
+
+
+def _timestamp(seconds: float) -> str:
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def describe_body(raw: bytes, content_type: str) -> Any:
+    """A request body as the journal shows it: parsed JSON or form, text, or a size."""
+    if not raw:
+        return None
+    if content_type == "application/json":
+        try:
+            return redact_fields(json.loads(raw))
+        except (ValueError, UnicodeDecodeError):
+            pass
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            pairs = parse_qsl(raw.decode(), keep_blank_values=True)
+        except UnicodeDecodeError:
+            pairs = []
+        if pairs:
+            return redact_fields(dict(pairs))
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        return f"<{len(raw)} bytes>"
+    if len(text) > MAX_BODY_CHARS:
+        return text[:MAX_BODY_CHARS] + f"... <{len(text) - MAX_BODY_CHARS} more characters>"
+    return text
+
+
+@dataclass(frozen=True, kw_only=True)
+class JournalEntry:
+    """One request and the mock's answer."""
+
+    id: int
+    time: str
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+    endpoint: str | None
+    stub: str | None
+    status: int
+    near_misses: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form served by ``GET /__mock/requests``."""
+        out = {
+            "id": self.id,
+            "time": self.time,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body": self.body,
+            "endpoint": self.endpoint,
+            "stub": self.stub,
+            "status": self.status,
+        }
+        if self.endpoint is None:
+            out["near_misses"] = list(self.near_misses)
+        return out
+
+
+@dataclass
+class Journal:
+    """The most recent ``size`` requests, oldest first."""
+
+    size: int = 1000
+    _entries: deque[JournalEntry] = field(init=False)
+    _ids: itertools.count[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._entries = deque(maxlen=self.size)
+        self._ids = itertools.count(1)
+
+    def record(
+        self,
+        *,
+        at: float,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: Any,
+        endpoint: str | None,
+        stub: str | None,
+        status: int,
+        near_misses: tuple[str, ...] = (),
+    ) -> JournalEntry:
+        """Store one entry (secrets in headers masked); the oldest drops when full."""
+        entry = JournalEntry(
+            id=next(self._ids),
+            time=_timestamp(at),
+            method=method,
+            path=path,
+            query=dict(query),
+            headers=redact_headers(headers),
+            body=body,
+            endpoint=endpoint,
+            stub=stub,
+            status=status,
+            near_misses=near_misses,
+        )
+        self._entries.append(entry)
+        return entry
+
+    def entries(self) -> list[JournalEntry]:
+        """Every kept entry, oldest first."""
+        return list(self._entries)
+
+    def unmatched(self) -> list[JournalEntry]:
+        """Entries no catalog endpoint matched."""
+        return [e for e in self._entries if e.endpoint is None]
+
+    def clear(self) -> None:
+        """Forget every entry (ids keep counting)."""
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

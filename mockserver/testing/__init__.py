@@ -1,0 +1,1 @@
+"""Running the mock from tests: the MockServer harness and the pytest plugin."""
