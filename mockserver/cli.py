@@ -52,9 +52,10 @@ async def _serve(config: Config, catalog: Catalog) -> None:
         app,
         handle_signals=False,
         access_log=logging.getLogger("coherta_mock.access") if config.access_log else None,
+        shutdown_timeout=5.0,
     )
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port, shutdown_timeout=5.0)
+    site = web.TCPSite(runner, config.host, config.port)
     try:
         await site.start()
     except BaseException:

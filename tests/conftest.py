@@ -16,6 +16,8 @@ from mockserver.config import shipped_fixtures
 DATA = Path(__file__).parent / "data"
 MINIMAL = DATA / "minimal"
 
+pytest_plugins = ["pytester"]
+
 AiohttpClient = Callable[..., object]
 
 

@@ -91,7 +91,7 @@ async def record_requests(request: web.Request, handler: Handler) -> web.StreamR
         return response
     state = request.app[STATE]
     try:
-        raw = await request.read() if request.can_read_body else b""
+        raw = await request.read()  # cached when the handler has read it already
     except web.HTTPException:
         raw = b""  # over the size limit; the 413 is what the journal shows
     endpoint = request.get(MATCHED_ENDPOINT)
