@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check clean
+.PHONY: run test lint check bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ lint: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/coherta-mock check fixtures
+
+# Benchmarks print figures with ratios against baselines measured in the same run; CI runs only
+# the smoke version (part of `make test`), which checks that the harness works.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_reset.py --rounds 5000
+
+bench-smoke: $(STAMP)
+	$(BIN)/python benchmarks/bench_reset.py --rounds 20
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov dist build
