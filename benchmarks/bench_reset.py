@@ -23,7 +23,9 @@ from collections.abc import Callable
 from mockserver import MockServer
 
 
-def _time(fn: Callable[[], object], rounds: int, prepare: Callable[[], object] | None = None) -> list[float]:
+def _time(
+    fn: Callable[[], object], rounds: int, prepare: Callable[[], object] | None = None
+) -> list[float]:
     samples = []
     for _ in range(rounds):
         if prepare is not None:
@@ -40,8 +42,15 @@ def _fill(mock: MockServer, requests: int) -> None:
     def fill() -> None:
         for i in range(requests):
             state.journal.record(
-                at=0.0, method="GET", path=f"/x/{i}", query={}, headers={}, body=None,
-                endpoint="users.me", stub=None, status=200,
+                at=0.0,
+                method="GET",
+                path=f"/x/{i}",
+                query={},
+                headers={},
+                body=None,
+                endpoint="users.me",
+                stub=None,
+                status=200,
             )
 
     mock._on_loop(fill)

@@ -57,6 +57,14 @@ def _journal_size(text: str) -> int:
     return size
 
 
+def _public_url(text: str) -> str:
+    value = text.strip().rstrip("/")
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in ("http", "https") or not rest:
+        raise ConfigError(f"public URL must look like http://host:port, got {text!r}")
+    return value
+
+
 def _log_level(text: str) -> str:
     value = text.strip().lower()
     if value not in _LOG_LEVELS:
@@ -104,6 +112,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         name="log_level", parse=_log_level, metavar="LEVEL", help="debug, info, warning or error"
     ),
+    Setting(
+        name="public_url",
+        parse=_public_url,
+        metavar="URL",
+        help="the base URL clients use to reach the mock (e.g. http://coherta:8080); the "
+        "portal's samples follow it; default: the Host of each request",
+    ),
+    Setting(
+        name="journal_size",
+        parse=_journal_size,
+        metavar="N",
+        help="requests kept in the journal; the oldest drop first",
+    ),
+    Setting(
+        name="control_key",
+        parse=str,
+        metavar="KEY",
+        help="demand this key (header X-Mock-Control-Key) for /__mock/ from every caller; "
+        "without it the control API answers loopback callers only",
+    ),
 )
 
 
@@ -116,6 +144,7 @@ class Config:
     port: int = 8080
     access_log: bool = False
     log_level: str = "info"
+    public_url: str | None = None
     journal_size: int = 1000
     control_key: str | None = None
 

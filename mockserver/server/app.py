@@ -10,6 +10,7 @@ from mockserver.catalog.loader import load_catalog
 from mockserver.catalog.model import Catalog, Endpoint
 from mockserver.config import Config
 from mockserver.control.api import create_control_app
+from mockserver.portal.views import PORTAL_PREFIX, create_portal_app, to_overview
 from mockserver.server import tokens
 from mockserver.server.endpoints import MATCHED_ENDPOINT, Handler, endpoint_handler
 from mockserver.server.middleware import ROUTES, json_errors, record_requests
@@ -71,5 +72,10 @@ def create_app(config: Config | None = None, *, catalog: Catalog | None = None) 
         for method, handler in by_path[path]:
             resource.add_route(method, handler)
     app[ROUTES] = tuple((method, path) for path, routes in by_path.items() for method, _ in routes)
+    # Before the portal sub-app, which would otherwise claim the bare /docs and answer 404.
+    app.router.add_get(PORTAL_PREFIX, to_overview)
+    if "/" not in by_path:
+        app.router.add_get("/", to_overview)
     app.add_subapp(CONTROL_PREFIX, create_control_app())
+    app.add_subapp(PORTAL_PREFIX, create_portal_app())
     return app

@@ -79,8 +79,8 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         )
 
 
-#: Paths the journal leaves out: the mock's own control API.
-_UNJOURNALED = ("/__mock/",)
+#: Paths the journal leaves out: the mock's own control API and portal.
+_UNJOURNALED = ("/__mock/", "/docs/", "/docs")
 
 
 @web.middleware

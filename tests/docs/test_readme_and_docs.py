@@ -72,3 +72,12 @@ async def test_fixtures_doc_examples_load_and_answer(tmp_path: Path, aiohttp_cli
     body = await found.json()
     assert body["id"] == "prj_1"
     assert body["owner"] == "usr_2N7kQ4xR8mTb"
+
+
+def test_readme_pytest_example_passes(pytester) -> None:
+    """The README's pytest example passes in a fresh project."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## In your tests")[1]
+    (code,) = _blocks(section.split("\n## ")[0], "python")
+    pytester.makepyfile(test_readme=code)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -1,0 +1,1 @@
+"""The developer portal served by the mock: overview and API reference pages."""
