@@ -26,6 +26,9 @@ def test_config_reads_every_setting_from_environment() -> None:
         "COHERTA_MOCK_PORT": "9000",
         "COHERTA_MOCK_ACCESS_LOG": "true",
         "COHERTA_MOCK_LOG_LEVEL": "DEBUG",
+        "COHERTA_MOCK_PUBLIC_URL": "http://coherta:8080/",
+        "COHERTA_MOCK_JOURNAL_SIZE": "50",
+        "COHERTA_MOCK_CONTROL_KEY": "k3y",
     }
     assert {s.env for s in SETTINGS} == set(env)
     config = Config.from_env(env)
@@ -35,6 +38,9 @@ def test_config_reads_every_setting_from_environment() -> None:
         port=9000,
         access_log=True,
         log_level="debug",
+        public_url="http://coherta:8080",
+        journal_size=50,
+        control_key="k3y",
     )
 
 
@@ -50,6 +56,9 @@ def test_config_overrides_win_over_environment() -> None:
         ("COHERTA_MOCK_PORT", "70000", "port must be a number from 0 to 65535, got 70000"),
         ("COHERTA_MOCK_ACCESS_LOG", "maybe", "expected true or false, got 'maybe'"),
         ("COHERTA_MOCK_LOG_LEVEL", "loud", "log level must be one of"),
+        ("COHERTA_MOCK_JOURNAL_SIZE", "0", "journal size must be at least 1, got 0"),
+        ("COHERTA_MOCK_JOURNAL_SIZE", "lots", "journal size must be a whole number"),
+        ("COHERTA_MOCK_PUBLIC_URL", "coherta:8080", "public URL must look like http://host:port"),
     ],
 )
 def test_config_bad_variable_names_itself(name: str, value: str, message: str) -> None:
