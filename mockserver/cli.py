@@ -151,12 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="run the mock server",
         description="Run the mock server. Every option can also be set as an environment variable.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     defaults = Config()
     for setting in SETTINGS:
         default = getattr(defaults, setting.name)
         shown = "the shipped catalog" if setting.name == "fixtures" else default
+        shown = "none" if shown is None else shown
         help_text = f"{setting.help} [env: {setting.env}; default: {shown}]"
         if setting.is_flag:
             serve.add_argument(
