@@ -13,6 +13,8 @@ import json
 import logging
 import signal
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
@@ -27,7 +29,9 @@ from mockserver.control.operations import describe_routes
 from mockserver.errors import ConfigError, FixtureError, MockServerError
 from mockserver.server.app import create_app
 
-__all__ = ["ExitCode", "main"]
+__all__ = ["HEALTH_PATH", "ExitCode", "main"]
+
+HEALTH_PATH = "/__mock/health"
 
 
 class ExitCode(IntEnum):
@@ -35,6 +39,7 @@ class ExitCode(IntEnum):
 
     OK = 0
     PROBLEMS_FOUND = 1  # check: the fixtures have problems
+    UNHEALTHY = 1  # health: the mock did not answer ok
     USAGE = 2  # argparse's own code for a bad command line
     FIXTURES_INVALID = 3
     CONFIG_INVALID = 4
@@ -62,6 +67,15 @@ async def _serve(config: Config, catalog: Catalog) -> None:
         await runner.cleanup()
         raise
     port = runner.addresses[0][1]
+    t = catalog.totals()
+    logging.getLogger("coherta_mock").info(
+        "serving %d endpoints (%d protected, %d open) in %d groups from %s",
+        t["endpoints"],
+        t["protected"],
+        t["open"],
+        t["groups"],
+        catalog.root,
+    )
     print(f"coherta-mock listening on http://{_display_host(config.host)}:{port}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -95,6 +109,24 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(f"coherta-mock: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return ExitCode.CANNOT_LISTEN
     return ExitCode.OK
+
+
+def _cmd_health(args: argparse.Namespace) -> int:
+    base = args.url or f"http://127.0.0.1:{Config.from_env().port}"
+    target = base if base.rstrip("/").endswith(HEALTH_PATH) else base.rstrip("/") + HEALTH_PATH
+    try:
+        with urllib.request.urlopen(target, timeout=args.timeout) as response:
+            body = json.load(response)
+    except urllib.error.HTTPError as exc:
+        print(f"coherta-mock health: {target} answered {exc.code}", file=sys.stderr)
+        return ExitCode.UNHEALTHY
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        print(f"coherta-mock health: {target} did not answer: {reason}", file=sys.stderr)
+        return ExitCode.UNHEALTHY
+    status = body.get("status") if isinstance(body, dict) else None
+    print(f"{target}: {status}")
+    return ExitCode.OK if status in ("ok", "degraded") else ExitCode.UNHEALTHY
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -178,6 +210,21 @@ def build_parser() -> argparse.ArgumentParser:
         "dir", nargs="?", type=Path, help=f"fixture directory (default: {shipped_fixtures()})"
     )
     check.set_defaults(run=_cmd_check)
+
+    health = commands.add_parser(
+        "health",
+        help="exit 0 when a running mock answers /__mock/health, 1 otherwise",
+        description="Check a running mock (Docker HEALTHCHECK, compose, CI). No curl needed.",
+    )
+    health.add_argument(
+        "--url",
+        metavar="URL",
+        help="the mock's base URL (default: http://127.0.0.1:$COHERTA_MOCK_PORT, port 8080)",
+    )
+    health.add_argument(
+        "--timeout", type=float, default=3.0, metavar="SECONDS", help="default: 3 seconds"
+    )
+    health.set_defaults(run=_cmd_health)
 
     routes = commands.add_parser("routes", help="list the catalog's routes and totals")
     routes.add_argument("--fixtures", type=Path, metavar="DIR", help="fixture directory")
