@@ -19,3 +19,25 @@ def test_exported_members_have_docstrings() -> None:
         member = getattr(mockserver, name)
         if callable(member):
             assert member.__doc__, name
+
+
+def test_exported_members_match_lazy_table() -> None:
+    """Every name in __all__ (but the version) has a home module, and only those."""
+    from mockserver import _HOMES
+
+    assert set(_HOMES) == set(mockserver.__all__) - {"__version__"}
+
+
+def test_importing_the_plugin_stays_light() -> None:
+    """Loading the pytest plugin does not import aiohttp, PyJWT or Jinja2."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mockserver.testing.plugin; "
+        "print(sorted(m for m in ('aiohttp', 'jwt', 'jinja2', 'yaml') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
