@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mockserver.catalog.behaviour import CHAOS_FAULTS, DEFAULT_CHAOS_FAULTS, Delay
 from mockserver.errors import ConfigError
 
 __all__ = ["ENV_PREFIX", "SETTINGS", "Config", "Setting", "shipped_fixtures"]
@@ -63,6 +64,41 @@ def _public_url(text: str) -> str:
     if not sep or scheme not in ("http", "https") or not rest:
         raise ConfigError(f"public URL must look like http://host:port, got {text!r}")
     return value
+
+
+def _latency(text: str) -> Delay:
+    try:
+        return Delay.parse(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise ConfigError(f"chaos must be a probability from 0 to 1, got {text!r}")
+    return value
+
+
+def _faults(text: str) -> tuple[str, ...]:
+    faults = tuple(f.strip() for f in text.split(",") if f.strip())
+    unknown = [f for f in faults if f not in CHAOS_FAULTS]
+    if unknown or not faults:
+        raise ConfigError(
+            "chaos faults must be a comma-separated list of "
+            f"{', '.join(CHAOS_FAULTS)}; got {text!r}"
+        )
+    return faults
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"seed must be an integer, got {text!r}") from None
 
 
 def _log_level(text: str) -> str:
@@ -126,6 +162,32 @@ SETTINGS: tuple[Setting, ...] = (
         help="requests kept in the journal; the oldest drop first",
     ),
     Setting(
+        name="latency",
+        parse=_latency,
+        metavar="SPEC",
+        help="delay before every catalog answer, in seconds: 0.05, uniform:0.01,0.05 or "
+        "lognormal:0.08,0.4 (median, sigma)",
+    ),
+    Setting(
+        name="chaos",
+        parse=_probability,
+        metavar="P",
+        help="probability (0 to 1) that a catalog request fails with one of --chaos-faults",
+    ),
+    Setting(
+        name="chaos_faults",
+        parse=_faults,
+        metavar="LIST",
+        help="what chaos picks from: 429,500,502,503,504,connection_reset,empty_reply,"
+        "truncated_body,no_reply",
+    ),
+    Setting(
+        name="seed",
+        parse=_seed,
+        metavar="N",
+        help="seed of the random choices (chaos, random delays): the same seed replays a run",
+    ),
+    Setting(
         name="control_key",
         parse=str,
         metavar="KEY",
@@ -146,6 +208,10 @@ class Config:
     log_level: str = "info"
     public_url: str | None = None
     journal_size: int = 1000
+    latency: Delay | None = None
+    chaos: float = 0.0
+    chaos_faults: tuple[str, ...] = DEFAULT_CHAOS_FAULTS
+    seed: int = 0
     control_key: str | None = None
 
     @property

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import Config, ConfigError
+from mockserver.catalog.behaviour import Delay
 from mockserver.config import SETTINGS, shipped_fixtures
 
 
@@ -29,6 +30,10 @@ def test_config_reads_every_setting_from_environment() -> None:
         "COHERTA_MOCK_PUBLIC_URL": "http://coherta:8080/",
         "COHERTA_MOCK_JOURNAL_SIZE": "50",
         "COHERTA_MOCK_CONTROL_KEY": "k3y",
+        "COHERTA_MOCK_LATENCY": "uniform:0.01,0.05",
+        "COHERTA_MOCK_CHAOS": "0.25",
+        "COHERTA_MOCK_CHAOS_FAULTS": "503, connection_reset",
+        "COHERTA_MOCK_SEED": "42",
     }
     assert {s.env for s in SETTINGS} == set(env)
     config = Config.from_env(env)
@@ -41,6 +46,10 @@ def test_config_reads_every_setting_from_environment() -> None:
         public_url="http://coherta:8080",
         journal_size=50,
         control_key="k3y",
+        latency=Delay(kind="uniform", a=0.01, b=0.05),
+        chaos=0.25,
+        chaos_faults=("503", "connection_reset"),
+        seed=42,
     )
 
 
@@ -59,6 +68,11 @@ def test_config_overrides_win_over_environment() -> None:
         ("COHERTA_MOCK_JOURNAL_SIZE", "0", "journal size must be at least 1, got 0"),
         ("COHERTA_MOCK_JOURNAL_SIZE", "lots", "journal size must be a whole number"),
         ("COHERTA_MOCK_PUBLIC_URL", "coherta:8080", "public URL must look like http://host:port"),
+        ("COHERTA_MOCK_LATENCY", "slow", "latency must be SECONDS, uniform:MIN,MAX or"),
+        ("COHERTA_MOCK_LATENCY", "uniform:0.5,0.1", "uniform latency: the maximum is below"),
+        ("COHERTA_MOCK_CHAOS", "2", "chaos must be a probability from 0 to 1, got '2'"),
+        ("COHERTA_MOCK_CHAOS_FAULTS", "503,meteor", "chaos faults must be a comma-separated"),
+        ("COHERTA_MOCK_SEED", "x", "seed must be an integer, got 'x'"),
     ],
 )
 def test_config_bad_variable_names_itself(name: str, value: str, message: str) -> None:

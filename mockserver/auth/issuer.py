@@ -70,6 +70,8 @@ class TokenIssuer:
         self.clock = clock
         self.keys = SigningKeys.from_settings(settings)
         self._cache: dict[str, VerifiedToken] = {}
+        #: Users whose tokens are refused (revoked through the control API).
+        self.revoked: set[str] = set()
 
     # -- issuing --------------------------------------------------------------------------------
 
@@ -80,6 +82,8 @@ class TokenIssuer:
         expected = user.password if user else secrets.token_hex(16)
         if not hmac.compare_digest(password.encode(), expected.encode()) or user is None:
             raise InvalidGrantError("The username or password is not correct.")
+        if user.username in self.revoked:
+            raise InvalidGrantError(f"The user {username!r} has been revoked.")
         scopes = user.scopes
         if scope is not None:
             requested = tuple(dict.fromkeys(scope.split()))
@@ -153,6 +157,8 @@ class TokenIssuer:
         now = self.clock.now()
         cached = self._cache.get(token)
         if cached is not None and cached.not_before <= now < cached.expires_at:
+            if cached.user.username in self.revoked:
+                raise InvalidTokenError(f"The user {cached.user.username!r} has been revoked.")
             return cached
         claims = self._decode(token)
         if now >= claims["exp"]:
@@ -177,10 +183,31 @@ class TokenIssuer:
         """Empty the verified-token cache (after the clock moves back, or a reset)."""
         self._cache.clear()
 
+    def revoke(self, username: str) -> None:
+        """Refuse the user's tokens, renewals and logins until ``restore`` or a reset."""
+        if self.settings.user(username) is None:
+            known = ", ".join(u.username for u in self.settings.users)
+            raise InvalidGrantError(f"Unknown user {username!r}; known users: {known}.")
+        self.revoked.add(username)
+
+    def restore(self, username: str) -> bool:
+        """Accept a revoked user again; False when the user was not revoked."""
+        if username not in self.revoked:
+            return False
+        self.revoked.discard(username)
+        return True
+
+    def reset(self) -> None:
+        """No revocations, an empty cache."""
+        self.revoked.clear()
+        self._cache.clear()
+
     def _user_of(self, claims: Mapping[str, Any]) -> User:
         user = self.settings.user(str(claims.get("sub")))
         if user is None:
             raise InvalidTokenError(f"The token's user {claims.get('sub')!r} is not known.")
+        if user.username in self.revoked:
+            raise InvalidTokenError(f"The user {user.username!r} has been revoked.")
         return user
 
     def _decode(self, token: str) -> dict[str, Any]:

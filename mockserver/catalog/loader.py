@@ -13,10 +13,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from mockserver.catalog.behaviour import Delay, ScenarioRule
 from mockserver.catalog.matching import Conditions
 from mockserver.catalog.model import (
     AuthSettings,
     Catalog,
+    CollectionBinding,
+    CollectionSpec,
     Endpoint,
     FieldSpec,
     Group,
@@ -30,6 +33,7 @@ from mockserver.catalog.templating import (
     TemplateCompileError,
     compile_body,
     compile_text,
+    compile_value,
     is_template,
 )
 from mockserver.catalog.yamlsource import Path_, YamlDocument, read_yaml
@@ -55,6 +59,9 @@ class _Build:
         self.problems: list[Problem] = []
         self.routes: dict[tuple[str, str], str] = {}
         self.ids: dict[str, str] = {}
+        self.collections: dict[str, CollectionSpec] = {}
+        # (document, path of the binding, collection name): checked once every file is read.
+        self.bindings: list[tuple[YamlDocument, Path_, str]] = []
 
     def read(self, path: Path, schema: str) -> YamlDocument | None:
         try:
@@ -74,6 +81,8 @@ class _Build:
     def group(self, doc: YamlDocument) -> Group:
         data = doc.data
         name = data["group"]["name"]
+        for collection, spec in (data.get("collections") or {}).items():
+            self.collection(doc, ("collections", collection), collection, spec)
         endpoints = [
             self.endpoint(doc, ("endpoints", i), spec, name)
             for i, spec in enumerate(data["endpoints"])
@@ -123,6 +132,11 @@ class _Build:
                 doc.problem((*at, "scopes"), "scopes apply only to 'auth: bearer' endpoints")
             )
         request = self.request(doc, (*at, "request"), spec.get("request") or {}, params)
+        binding = (
+            self.binding(doc, (*at, "collection"), spec["collection"], params)
+            if "collection" in spec
+            else None
+        )
         param_set = frozenset(params)
         responses = tuple(
             self.variant(doc, (*at, "responses", i), v, param_set)
@@ -141,8 +155,88 @@ class _Build:
             responses=responses,
             group=group,
             builtin=spec.get("builtin"),
+            collection=binding,
             source=source,
         )
+
+    def collection(self, doc: YamlDocument, at: Path_, name: str, spec: dict[str, Any]) -> None:
+        where = doc.where(at, key=True)
+        source = f"{doc.file}:{where.line}:{where.column}"
+        if name in self.collections:
+            self.problems.append(
+                doc.problem(
+                    at,
+                    f"duplicate collection {name!r}; also at {self.collections[name].source}",
+                    key=True,
+                )
+            )
+            return
+        id_field = spec.get("id_field", "id")
+        seed = spec.get("seed") or []
+        seen: set[Any] = set()
+        for i, record in enumerate(seed):
+            if id_field not in record:
+                self.problems.append(
+                    doc.problem((*at, "seed", i), f"seed record has no {id_field!r} field")
+                )
+            elif record[id_field] in seen:
+                self.problems.append(
+                    doc.problem((*at, "seed", i, id_field), f"duplicate id {record[id_field]!r}")
+                )
+            seen.add(record.get(id_field))
+
+        def template_error(site: Path_, exc: TemplateCompileError) -> None:
+            self.problems.append(doc.problem((*at, "defaults", *site), str(exc)))
+
+        defaults = spec.get("defaults")
+        self.collections[name] = CollectionSpec(
+            name=name,
+            id_prefix=spec["id_prefix"],
+            label=spec.get("label", name.rstrip("s") or name),
+            id_field=id_field,
+            unique=tuple(spec.get("unique", ())),
+            filters=tuple(spec.get("filters", ())),
+            timestamps=spec.get("timestamps", True),
+            defaults=compile_value(defaults, frozenset(), template_error) if defaults else None,
+            seed=tuple(seed),
+            source=source,
+        )
+
+    def binding(
+        self, doc: YamlDocument, at: Path_, spec: dict[str, Any], params: list[str]
+    ) -> CollectionBinding:
+        parent = tuple((spec.get("parent") or {}).items())
+        for field_name, param in parent:
+            if param not in params:
+                self.problems.append(
+                    doc.problem(
+                        (*at, "parent", field_name),
+                        f"collection parent {field_name}: the route has no {{{param}}} parameter",
+                    )
+                )
+        action = spec["action"]
+        key = None
+        if action in ("get", "replace", "update", "delete"):
+            free = [p for p in params if p not in {param for _, param in parent}]
+            if not free:
+                self.problems.append(
+                    doc.problem(
+                        (*at, "action"),
+                        f"collection action {action!r} needs a path parameter holding the id",
+                    )
+                )
+            else:
+                key = free[-1]
+        self.bindings.append((doc, (*at, "name"), spec["name"]))
+        return CollectionBinding(name=spec["name"], action=action, parent=parent, key=key)
+
+    def check_bindings(self) -> None:
+        for doc, at, name in self.bindings:
+            if name not in self.collections:
+                known = ", ".join(sorted(self.collections)) or "none declared"
+                self.problems.append(
+                    doc.problem(at, f"no collection named {name!r} (collections: {known})")
+                )
 
     def request(
         self, doc: YamlDocument, at: Path_, spec: dict[str, Any], params: list[str]
@@ -195,6 +289,12 @@ class _Build:
             )
 
         body, example, content_type = self.body(doc, at, spec, params, template_error)
+        sequence = tuple(
+            self.sequence_item(doc, (*at, "sequence", i), item, params)
+            for i, item in enumerate(spec.get("sequence") or ())
+        )
+        scenario = ScenarioRule(**spec["scenario"]) if "scenario" in spec else None
+        delay = self.delay(doc, (*at, "delay"), spec["delay"]) if "delay" in spec else None
         headers: list[tuple[str, Any]] = []
         for name, value in (spec.get("headers") or {}).items():
             text = str(value) if not isinstance(value, bool) else str(value).lower()
@@ -213,8 +313,34 @@ class _Build:
             content_type=spec.get("content_type", content_type),
             body=body,
             example=example,
+            sequence=sequence,
+            loop=spec.get("loop", False),
+            scenario=scenario,
+            delay=delay,
+            fault=spec.get("fault"),
             source=f"{doc.file}:{where.line}:{where.column}",
         )
+
+    def sequence_item(
+        self, doc: YamlDocument, at: Path_, spec: dict[str, Any], params: frozenset[str]
+    ) -> ResponseVariant:
+        for key in ("when", "sequence", "loop", "scenario"):
+            if key in spec:
+                self.problems.append(
+                    doc.problem(
+                        (*at, key),
+                        f"{key!r} belongs on the response holding the sequence, not on an item",
+                        key=True,
+                    )
+                )
+        return self.variant(doc, at, spec, params)
+
+    def delay(self, doc: YamlDocument, at: Path_, spec: Any) -> Delay | None:
+        try:
+            return Delay.from_spec(spec)
+        except ValueError as exc:
+            self.problems.append(doc.problem(at, str(exc)))
+            return None
 
     def body(
         self,
@@ -372,9 +498,13 @@ def _load(root: Path) -> tuple[Catalog | None, list[Problem]]:
             )
         names.setdefault(group.name, doc.file)
         groups.append(group)
+    build.check_bindings()
     if build.problems or auth is None:
         return None, build.problems
-    return Catalog(groups=tuple(groups), auth=auth, root=str(root)), []
+    catalog = Catalog(
+        groups=tuple(groups), auth=auth, collections=dict(build.collections), root=str(root)
+    )
+    return catalog, []
 
 
 def check_fixtures(root: Path) -> list[Problem]:

@@ -6,16 +6,20 @@ Frozen, keyword-only dataclasses; their field names are the YAML keys of fixture
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mockserver.catalog.behaviour import Delay, Fault, ScenarioRule
 from mockserver.catalog.matching import Conditions
 from mockserver.catalog.templating import Body, TextTemplate, ValueTemplate
 
 __all__ = [
     "AuthSettings",
     "Catalog",
+    "CollectionAction",
+    "CollectionBinding",
+    "CollectionSpec",
     "Endpoint",
     "FieldSpec",
     "Group",
@@ -25,6 +29,7 @@ __all__ = [
 ]
 
 FieldLocation = Literal["path", "query", "headers", "body"]
+CollectionAction = Literal["list", "get", "create", "replace", "update", "delete"]
 FieldType = Literal["string", "integer", "number", "boolean", "array", "object"]
 
 
@@ -71,12 +76,48 @@ class ResponseVariant:
     content_type: str = "application/json"
     body: Body
     example: Any = None
+    sequence: tuple[ResponseVariant, ...] = ()
+    loop: bool = False
+    scenario: ScenarioRule | None = None
+    delay: Delay | None = None
+    fault: Fault | None = None
     source: str = ""
 
     @property
     def is_default(self) -> bool:
-        """True for a variant without conditions."""
-        return self.when is None
+        """True for a variant without conditions (a scenario state is a condition too)."""
+        return self.when is None and (self.scenario is None or self.scenario.state is None)
+
+    @property
+    def is_plain(self) -> bool:
+        """True when answering needs no state, delay or fault: a canned response."""
+        return not self.sequence and self.scenario is None and self.delay is None and not self.fault
+
+
+@dataclass(frozen=True, kw_only=True)
+class CollectionSpec:
+    """A stateful collection: seed records that endpoints list, get, create, update, delete."""
+
+    name: str
+    id_prefix: str
+    label: str
+    id_field: str = "id"
+    unique: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()
+    timestamps: bool = True
+    defaults: Callable[[Mapping[str, Any]], Any] | None = None
+    seed: tuple[Mapping[str, Any], ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CollectionBinding:
+    """How an endpoint works on a collection: the action, and parent fields from the path."""
+
+    name: str
+    action: CollectionAction
+    parent: tuple[tuple[str, str], ...] = ()
+    key: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +135,7 @@ class Endpoint:
     responses: tuple[ResponseVariant, ...]
     group: str
     builtin: Literal["token", "token_renew"] | None = None
+    collection: CollectionBinding | None = None
     source: str = ""
 
     @property
@@ -108,9 +150,16 @@ class Endpoint:
 
     @property
     def needs_body(self) -> bool:
-        """True when a condition or template reads the JSON request body."""
+        """True when a condition, template or collection action reads the JSON request body."""
+        if self.collection is not None and self.collection.action in (
+            "create",
+            "replace",
+            "update",
+        ):
+            return True
         return any(
-            (v.when is not None and v.when.has_body) or "body" in v.body.uses
+            (v.when is not None and v.when.has_body)
+            or any("body" in part.body.uses for part in (v, *v.sequence))
             for v in self.responses
         )
 
@@ -166,6 +215,7 @@ class Catalog:
 
     groups: tuple[Group, ...]
     auth: AuthSettings
+    collections: Mapping[str, CollectionSpec] = field(default_factory=dict)
     root: str = ""
 
     @property

@@ -34,6 +34,7 @@ __all__ = [
     "ValueTemplate",
     "compile_body",
     "compile_text",
+    "compile_value",
     "dump_json",
     "is_template",
 ]
@@ -219,13 +220,13 @@ def _names_used(sources: Iterable[str]) -> frozenset[str]:
     return frozenset(used)
 
 
-def compile_body(
+def _value_renderer(
     value: Any,
     path_params: frozenset[str],
     on_error: Callable[[TemplateSite, TemplateCompileError], None],
-) -> Body:
-    """Compile a body value; report each bad template through ``on_error`` with its site."""
-    sources: list[str] = []
+    sources: list[str],
+) -> Callable[[Mapping[str, Any]], Any] | None:
+    """A function rendering the templates inside ``value``; None when it has none."""
 
     def build(node: Any, site: TemplateSite) -> Callable[[Mapping[str, Any]], Any] | None:
         if isinstance(node, str) and is_template(node):
@@ -248,6 +249,29 @@ def compile_body(
             return lambda ctx: [node[i] if p is None else p(ctx) for i, p in enumerate(items)]
         return None
 
+    return build(value, ())
+
+
+def compile_value(
+    value: Any,
+    path_params: frozenset[str],
+    on_error: Callable[[TemplateSite, TemplateCompileError], None],
+) -> Callable[[Mapping[str, Any]], Any]:
+    """A function giving ``value`` with its templates rendered (a deep copy when it has none)."""
+    renderer = _value_renderer(value, path_params, on_error, [])
+    if renderer is None:
+        frozen = dump_json(value)
+        return lambda ctx: json.loads(frozen)
+    return renderer
+
+
+def compile_body(
+    value: Any,
+    path_params: frozenset[str],
+    on_error: Callable[[TemplateSite, TemplateCompileError], None],
+) -> Body:
+    """Compile a body value; report each bad template through ``on_error`` with its site."""
+    sources: list[str] = []
     is_json = not isinstance(value, str)
     if isinstance(value, str) and is_template(value):
         # A body that is one expression (`"{{ user }}"`) is sent as the JSON of its value.
@@ -262,7 +286,7 @@ def compile_body(
             is_json=isinstance(template, ValueTemplate),
             uses=_names_used([value]),
         )
-    renderer = build(value, ()) if is_json else None
+    renderer = _value_renderer(value, path_params, on_error, sources) if is_json else None
     if renderer is None:
         static = dump_json(value) if is_json else str(value).encode()
         return Body(static=static, _render=None, is_json=is_json, uses=frozenset())

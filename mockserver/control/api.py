@@ -163,6 +163,79 @@ async def routes(request: web.Request) -> web.Response:
     return json_response(operations.describe_routes(_state(request).catalog))
 
 
+async def get_scenarios(request: web.Request) -> web.Response:
+    """``GET /__mock/scenarios``: every scenario's current state."""
+    return json_response({"scenarios": operations.describe_scenarios(_state(request))})
+
+
+async def put_scenario(request: web.Request) -> web.Response:
+    """``PUT /__mock/scenarios/{name}``: ``{"state": "..."}``."""
+    try:
+        result = operations.set_scenario(
+            _state(request), request.match_info["name"], await _json(request)
+        )
+    except ControlError as exc:
+        return _bad(exc)
+    return json_response(result)
+
+
+async def get_chaos(request: web.Request) -> web.Response:
+    """``GET /__mock/chaos``: the chaos settings."""
+    return json_response(_state(request).chaos.describe())
+
+
+async def put_chaos(request: web.Request) -> web.Response:
+    """``PUT /__mock/chaos``: ``{"probability": p, "faults": [...], "seed": n}``."""
+    try:
+        return json_response(operations.configure_chaos(_state(request), await _json(request)))
+    except ControlError as exc:
+        return _bad(exc)
+
+
+async def delete_chaos(request: web.Request) -> web.Response:
+    """``DELETE /__mock/chaos``: no more chaos."""
+    chaos = _state(request).chaos
+    chaos.configure(0.0, chaos.faults, chaos.seed)
+    return web.Response(status=204)
+
+
+async def get_revocations(request: web.Request) -> web.Response:
+    """``GET /__mock/revocations``: the revoked users."""
+    return json_response({"revoked": sorted(_state(request).issuer.revoked)})
+
+
+async def post_revocation(request: web.Request) -> web.Response:
+    """``POST /__mock/revocations``: ``{"username": "..."}`` revokes a user's tokens."""
+    try:
+        result = operations.revoke_user(_state(request), await _json(request))
+    except ControlError as exc:
+        return _bad(exc)
+    return json_response(result, status=201)
+
+
+async def delete_revocation(request: web.Request) -> web.Response:
+    """``DELETE /__mock/revocations/{username}``: accept the user again."""
+    username = request.match_info["username"]
+    if not _state(request).issuer.restore(username):
+        return error_response(404, "not_found", f"The user {username!r} is not revoked.")
+    return web.Response(status=204)
+
+
+async def get_collections(request: web.Request) -> web.Response:
+    """``GET /__mock/collections``: each stateful collection and its record count."""
+    records = _state(request).collections.records
+    return json_response({"collections": {name: len(rs) for name, rs in records.items()}})
+
+
+async def get_collection(request: web.Request) -> web.Response:
+    """``GET /__mock/collections/{name}``: a collection's live records."""
+    name = request.match_info["name"]
+    records = _state(request).collections.records.get(name)
+    if records is None:
+        return error_response(404, "not_found", f"No collection named {name!r}.")
+    return json_response({"name": name, "records": records})
+
+
 def create_control_app() -> web.Application:
     """The sub-application served under ``/__mock/``."""
     app = web.Application(middlewares=[control_access])
@@ -177,4 +250,14 @@ def create_control_app() -> web.Application:
     app.router.add_get("/clock", get_clock)
     app.router.add_post("/clock", set_clock)
     app.router.add_get("/routes", routes)
+    app.router.add_get("/scenarios", get_scenarios)
+    app.router.add_put("/scenarios/{name}", put_scenario)
+    app.router.add_get("/chaos", get_chaos)
+    app.router.add_put("/chaos", put_chaos)
+    app.router.add_delete("/chaos", delete_chaos)
+    app.router.add_get("/revocations", get_revocations)
+    app.router.add_post("/revocations", post_revocation)
+    app.router.add_delete("/revocations/{username}", delete_revocation)
+    app.router.add_get("/collections", get_collections)
+    app.router.add_get("/collections/{name}", get_collection)
     return app

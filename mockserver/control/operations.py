@@ -16,11 +16,21 @@ from typing import Any
 from mockserver.catalog.loader import build_variant
 from mockserver.catalog.model import Catalog, Endpoint
 from mockserver.catalog.schema import stub_problems
-from mockserver.errors import ControlError, FixtureError
+from mockserver.errors import ControlError, FixtureError, TokenError
 from mockserver.server.state import State
 from mockserver.server.stubs import Stub
 
-__all__ = ["add_stub", "clock_reading", "describe_routes", "move_clock", "resolve_endpoint"]
+__all__ = [
+    "add_stub",
+    "clock_reading",
+    "configure_chaos",
+    "describe_routes",
+    "describe_scenarios",
+    "move_clock",
+    "resolve_endpoint",
+    "revoke_user",
+    "set_scenario",
+]
 
 
 @cache
@@ -135,3 +145,50 @@ def describe_routes(catalog: Catalog) -> dict[str, Any]:
         ],
         "totals": catalog.totals(),
     }
+
+
+def describe_scenarios(state: State) -> dict[str, str]:
+    """Every scenario the fixtures and stubs name, with its current state."""
+    names = {
+        part.scenario.name
+        for e in state.catalog.endpoints
+        for part in e.responses
+        if part.scenario is not None
+    }
+    names |= set(state.scenarios)
+    return {name: state.scenario_state(name) for name in sorted(names)}
+
+
+def set_scenario(state: State, name: str, payload: Any) -> dict[str, str]:
+    """Apply ``{"state": "<name>"}`` to a scenario."""
+    new = payload.get("state") if isinstance(payload, dict) else None
+    if not isinstance(new, str) or not new:
+        raise ControlError('send {"state": "<state name>"}')
+    state.scenarios[name] = new
+    return {"name": name, "state": new}
+
+
+def configure_chaos(state: State, payload: Any) -> dict[str, Any]:
+    """Apply ``{"probability": p, "faults": [...], "seed": n}`` (faults and seed optional)."""
+    if not isinstance(payload, dict) or "probability" not in payload:
+        raise ControlError('send {"probability": 0.2, "faults": [...], "seed": 7}')
+    unknown = set(payload) - {"probability", "faults", "seed"}
+    if unknown:
+        raise ControlError(f"unknown keys: {', '.join(sorted(unknown))}")
+    faults = payload.get("faults", state.chaos.faults)
+    if not isinstance(faults, list | tuple):
+        raise ControlError("faults must be a list")
+    state.chaos.configure(payload["probability"], faults, payload.get("seed", state.chaos.seed))
+    return state.chaos.describe()
+
+
+def revoke_user(state: State, payload: Any) -> dict[str, Any]:
+    """Apply ``{"username": "..."}``: the user's tokens, renewals and logins are refused."""
+    username = payload.get("username") if isinstance(payload, dict) else None
+    if not isinstance(username, str):
+        raise ControlError('send {"username": "<a user of auth.yaml>"}')
+    try:
+        state.issuer.revoke(username)
+    except TokenError as exc:
+        raise ControlError(exc.description) from None
+    return {"revoked": sorted(state.issuer.revoked)}

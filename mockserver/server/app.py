@@ -12,8 +12,16 @@ from mockserver.config import Config
 from mockserver.control.api import create_control_app
 from mockserver.portal.views import PORTAL_PREFIX, create_portal_app, to_overview
 from mockserver.server import tokens
-from mockserver.server.endpoints import MATCHED_ENDPOINT, Handler, endpoint_handler
-from mockserver.server.middleware import ROUTES, json_errors, record_requests
+from mockserver.server.endpoints import (
+    MATCHED_ENDPOINT,
+    MATCHED_STUB,
+    Handler,
+    answer_variant,
+    endpoint_handler,
+    request_view,
+    variant_differences,
+)
+from mockserver.server.middleware import ROUTES, json_errors, misbehave, record_requests
 from mockserver.server.state import STATE, State
 
 __all__ = ["CONTROL_PREFIX", "create_app"]
@@ -27,19 +35,39 @@ _BUILTIN_ROUTES: dict[str, tuple[str, str, Handler]] = {
 
 
 def _builtin(endpoint_id: str, handler: Handler) -> Handler:
-    """A built-in handler that tells the journal which endpoint it served."""
+    """A built-in handler that runtime stubs can override, and that tells the journal its id."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
         request[MATCHED_ENDPOINT] = endpoint_id
+        state = request.app[STATE]
+        stubs = state.stubs.for_endpoint(endpoint_id)
+        if stubs:
+            view = await request_view(request, any(s.variant.when for s in stubs))
+            for stub in list(stubs):
+                if not variant_differences(stub.variant, view, state):
+                    state.stubs.use(stub)
+                    request[MATCHED_STUB] = stub.id
+                    return await answer_variant(request, endpoint_id, stub.variant, state, dict)
         return await handler(request)
 
     return handle
 
 
-def _handler(endpoint: Endpoint) -> Handler:
+def _location_templates(catalog: Catalog) -> dict[str, str]:
+    """For each collection, the URL of one record: its get endpoint's path, id as ``{id}``."""
+    out: dict[str, str] = {}
+    for e in catalog.endpoints:
+        binding = e.collection
+        if binding is not None and binding.action == "get" and binding.key:
+            out.setdefault(binding.name, e.path.replace("{" + binding.key + "}", "{id}"))
+    return out
+
+
+def _handler(endpoint: Endpoint, locations: dict[str, str]) -> Handler:
     if endpoint.builtin is not None:
         return _builtin(endpoint.id, _BUILTIN_ROUTES[endpoint.builtin][2])
-    return endpoint_handler(endpoint)
+    location = locations.get(endpoint.collection.name) if endpoint.collection else None
+    return endpoint_handler(endpoint, location)
 
 
 def _route_order(path: str) -> tuple[bool, int]:
@@ -53,13 +81,14 @@ def create_app(config: Config | None = None, *, catalog: Catalog | None = None) 
     config = config or Config()
     if catalog is None:
         catalog = load_catalog(config.fixtures_dir)
-    app = web.Application(middlewares=[record_requests, json_errors])
+    app = web.Application(middlewares=[record_requests, json_errors, misbehave])
     app[STATE] = State(config=config, catalog=catalog)
 
     by_path: dict[str, list[tuple[str, Handler]]] = defaultdict(list)
     declared = set()
+    locations = _location_templates(catalog)
     for endpoint in catalog.endpoints:
-        by_path[endpoint.path].append((endpoint.method, _handler(endpoint)))
+        by_path[endpoint.path].append((endpoint.method, _handler(endpoint, locations)))
         if endpoint.builtin:
             declared.add(endpoint.builtin)
     for name, (method, path, handler) in _BUILTIN_ROUTES.items():

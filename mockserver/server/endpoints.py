@@ -1,12 +1,14 @@
-"""The handler that answers a catalog endpoint: guard, pick a variant, render.
+"""The handler that answers a catalog endpoint: guard, pick a variant, behave, render.
 
 Everything that can be decided at load time is: static bodies are bytes already, and a request
-is only parsed as far as the endpoint's conditions and templates (and any runtime stubs) need.
-Runtime stubs answer before the fixture's own variants, newest first.
+is only parsed as far as the endpoint's conditions, templates, stubs and collection need. The
+order of precedence: runtime stubs (newest first), then the fixture's variants with conditions,
+then the collection action (for endpoints bound to one) or the default variant.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -18,11 +20,20 @@ from mockserver.auth.issuer import VerifiedToken
 from mockserver.catalog.matching import RequestView
 from mockserver.catalog.model import Endpoint, ResponseVariant
 from mockserver.catalog.templating import TemplateRenderError
+from mockserver.server.collections import run_collection_action
+from mockserver.server.faults import perform_fault
 from mockserver.server.guard import GuardRefusal, check_bearer
 from mockserver.server.responses import error_response
 from mockserver.server.state import STATE, State
 
-__all__ = ["MATCHED_ENDPOINT", "MATCHED_STUB", "endpoint_handler"]
+__all__ = [
+    "MATCHED_ENDPOINT",
+    "MATCHED_STUB",
+    "answer_variant",
+    "endpoint_handler",
+    "request_view",
+    "variant_differences",
+]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = logging.getLogger("coherta_mock")
@@ -51,12 +62,18 @@ async def _json_body(request: web.Request) -> Any:
         return None
 
 
-def _is_static(variant: ResponseVariant) -> bool:
+def _static_output(variant: ResponseVariant) -> bool:
     return variant.body.static is not None and all(isinstance(v, str) for _, v in variant.headers)
 
 
+def _is_static(variant: ResponseVariant) -> bool:
+    return variant.is_plain and _static_output(variant)
+
+
 def _reads_body(variant: ResponseVariant) -> bool:
-    return (variant.when is not None and variant.when.has_body) or "body" in variant.body.uses
+    return (variant.when is not None and variant.when.has_body) or any(
+        "body" in part.body.uses for part in (variant, *variant.sequence)
+    )
 
 
 def _static_headers(variant: ResponseVariant) -> dict[str, str]:
@@ -64,6 +81,18 @@ def _static_headers(variant: ResponseVariant) -> dict[str, str]:
     if variant.content_type and variant.status not in _NO_BODY_STATUSES:
         headers.setdefault("Content-Type", variant.content_type)
     return headers
+
+
+async def request_view(request: web.Request, read_body: bool) -> RequestView:
+    """What conditions and templates see of ``request``."""
+    return RequestView(
+        method=request.method,
+        path=request.path,
+        path_params=request.match_info,
+        query=_first_values(request.query),
+        headers=request.headers,
+        body=await _json_body(request) if read_body else None,
+    )
 
 
 def _context(
@@ -83,26 +112,28 @@ def _context(
     }
 
 
-def _respond(
-    endpoint: Endpoint,
-    variant: ResponseVariant,
-    static_headers: dict[str, str],
-    request: web.Request,
-    view: RequestView,
-    verified: VerifiedToken | None,
-    state: State,
-) -> web.Response:
-    if _is_static(variant):
-        return web.Response(body=variant.body.static, status=variant.status, headers=static_headers)
-    context = _context(request, view, verified, state)
+def variant_differences(variant: ResponseVariant, view: RequestView, state: State) -> list[str]:
+    """Why ``variant`` does not answer this request: its conditions and scenario state."""
+    differences = variant.when.differences(view) if variant.when is not None else []
+    rule = variant.scenario
+    if rule is not None and rule.state is not None:
+        current = state.scenario_state(rule.name)
+        if current != rule.state:
+            differences.append(f"scenario {rule.name} is {current!r}, expected {rule.state!r}")
+    return differences
+
+
+def _render(endpoint_id: str, variant: ResponseVariant, context: dict[str, Any]) -> web.Response:
+    headers = _static_headers(variant)
+    if _static_output(variant):
+        return web.Response(body=variant.body.static, status=variant.status, headers=headers)
     try:
-        headers = dict(static_headers)
         for name, value in variant.headers:
             if not isinstance(value, str):
                 headers[name] = str(value.render(context))
         body = None if variant.status in _NO_BODY_STATUSES else variant.body.render(context)
     except TemplateRenderError as exc:
-        log.error("template error in %s (%s): %s", endpoint.id, variant.source, exc)
+        log.error("template error in %s (%s): %s", endpoint_id, variant.source, exc)
         return error_response(
             500,
             "template_error",
@@ -111,13 +142,35 @@ def _respond(
     return web.Response(body=body, status=variant.status, headers=headers)
 
 
-def endpoint_handler(endpoint: Endpoint) -> Handler:
-    """The aiohttp handler for one catalog endpoint."""
+async def answer_variant(
+    request: web.Request,
+    endpoint_id: str,
+    variant: ResponseVariant,
+    state: State,
+    context: Callable[[], dict[str, Any]],
+) -> web.StreamResponse:
+    """Answer with ``variant``: move its scenario, take its sequence's turn, wait, misbehave."""
+    if variant.scenario is not None and variant.scenario.next is not None:
+        state.scenarios[variant.scenario.name] = variant.scenario.next
+    if variant.sequence:
+        variant = state.next_in_sequence(variant)
+    if variant.delay is not None:
+        await asyncio.sleep(variant.delay.sample(state.rng))
+    response = _render(endpoint_id, variant, context())
+    if variant.fault is not None:
+        return await perform_fault(request, variant.fault, response)
+    return response
+
+
+def endpoint_handler(endpoint: Endpoint, location_of: str | None = None) -> Handler:
+    """The aiohttp handler for one catalog endpoint; ``location_of`` is the created-record URL
+    template (``/projects/{id}``) for a collection's create action."""
     variants = endpoint.responses
-    needs_view = any(v.when is not None or not _is_static(v) for v in variants)
-    needs_body = any(_reads_body(v) for v in variants)
-    prepared = [(v, _static_headers(v)) for v in variants]
-    first, first_headers = prepared[0]
+    collection = endpoint.collection
+    needs_view = collection is not None or any(not _is_static(v) or v.when for v in variants)
+    needs_body = endpoint.needs_body
+    first = variants[0]
+    first_headers = _static_headers(first)
 
     async def handle(request: web.Request) -> web.StreamResponse:
         state = request.app[STATE]
@@ -131,35 +184,43 @@ def endpoint_handler(endpoint: Endpoint) -> Handler:
         stubs = state.stubs.for_endpoint(endpoint.id)
         if not needs_view and not stubs:
             return web.Response(body=first.body.static, status=first.status, headers=first_headers)
-        read_body = needs_body or any(_reads_body(s.variant) for s in stubs)
-        view = RequestView(
-            method=request.method,
-            path=request.path,
-            path_params=request.match_info,
-            query=_first_values(request.query),
-            headers=request.headers,
-            body=await _json_body(request) if read_body else None,
-        )
+        view = await request_view(request, needs_body or any(_reads_body(s.variant) for s in stubs))
+
+        def context() -> dict[str, Any]:
+            return _context(request, view, verified, state)
+
         for stub in list(stubs):
-            if stub.variant.when is None or not stub.variant.when.differences(view):
+            if not variant_differences(stub.variant, view, state):
                 state.stubs.use(stub)
                 request[MATCHED_STUB] = stub.id
-                headers = _static_headers(stub.variant)
-                return _respond(endpoint, stub.variant, headers, request, view, verified, state)
+                return await answer_variant(request, endpoint.id, stub.variant, state, context)
         misses: list[dict[str, Any]] = []
-        for variant, headers in prepared:
-            if variant.when is not None:
-                differences = variant.when.differences(view)
-                if differences:
-                    misses.append(
-                        {
-                            "status": variant.status,
-                            "source": variant.source,
-                            "differences": differences,
-                        }
-                    )
-                    continue
-            return _respond(endpoint, variant, headers, request, view, verified, state)
+        for variant in variants:
+            if collection is not None and variant.is_default:
+                continue  # documents the collection's answer; the collection gives it
+            differences = variant_differences(variant, view, state)
+            if differences:
+                misses.append(
+                    {"status": variant.status, "source": variant.source, "differences": differences}
+                )
+                continue
+            return await answer_variant(request, endpoint.id, variant, state, context)
+        if collection is not None:
+            location = location_of
+            if location:
+                for name, value in view.path_params.items():
+                    location = location.replace("{" + name + "}", value)
+            return run_collection_action(
+                state.collections,
+                endpoint,
+                path=request.path,
+                path_params=view.path_params,
+                query=view.query,
+                body=view.body,
+                context=context(),
+                now=state.clock.now_rfc3339(),
+                location_of=location,
+            )
         return error_response(
             404,
             "no_matching_response",

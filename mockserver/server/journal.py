@@ -66,7 +66,8 @@ class JournalEntry:
     body: Any
     endpoint: str | None
     stub: str | None
-    status: int
+    status: int | None
+    fault: str | None = None
     near_misses: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
@@ -82,6 +83,7 @@ class JournalEntry:
             "endpoint": self.endpoint,
             "stub": self.stub,
             "status": self.status,
+            "fault": self.fault,
         }
         if self.endpoint is None:
             out["near_misses"] = list(self.near_misses)
@@ -111,7 +113,8 @@ class Journal:
         body: Any,
         endpoint: str | None,
         stub: str | None,
-        status: int,
+        status: int | None,
+        fault: str | None = None,
         near_misses: tuple[str, ...] = (),
     ) -> JournalEntry:
         """Store one entry (secrets in headers masked); the oldest drops when full."""
@@ -126,6 +129,7 @@ class Journal:
             endpoint=endpoint,
             stub=stub,
             status=status,
+            fault=fault,
             near_misses=near_misses,
         )
         self._entries.append(entry)

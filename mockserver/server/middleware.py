@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from difflib import SequenceMatcher
+from typing import cast
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from mockserver.catalog.behaviour import Fault
+from mockserver.server.chaos import status_fault
 from mockserver.server.endpoints import MATCHED_ENDPOINT, MATCHED_STUB
+from mockserver.server.faults import FAULT, FaultPerformed, perform_fault
 from mockserver.server.journal import describe_body
 from mockserver.server.responses import error_response
 from mockserver.server.state import STATE
 
-__all__ = ["ROUTES", "json_errors", "record_requests", "suggest_routes"]
+__all__ = ["ROUTES", "json_errors", "misbehave", "record_requests", "suggest_routes"]
 
 log = logging.getLogger("coherta_mock")
 
@@ -42,6 +47,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     """Render HTTP errors raised by aiohttp, and unexpected exceptions, as JSON."""
     try:
         return await handler(request)
+    except FaultPerformed:
+        # The connection is closed already: whatever is returned here is never sent.
+        return web.Response(status=204)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -96,6 +104,7 @@ async def record_requests(request: web.Request, handler: Handler) -> web.StreamR
         raw = b""  # over the size limit; the 413 is what the journal shows
     endpoint = request.get(MATCHED_ENDPOINT)
     near = () if endpoint else tuple(suggest_routes(request.path, request.app[ROUTES]))
+    fault = request.get(FAULT)
     state.journal.record(
         at=state.clock.now(),
         method=request.method,
@@ -105,7 +114,30 @@ async def record_requests(request: web.Request, handler: Handler) -> web.StreamR
         body=describe_body(raw, request.content_type),
         endpoint=endpoint,
         stub=request.get(MATCHED_STUB),
-        status=response.status,
+        status=None if fault and fault != "truncated_body" else response.status,
+        fault=fault,
         near_misses=near,
     )
     return response
+
+
+@web.middleware
+async def misbehave(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Global latency and seeded chaos, on catalog requests only."""
+    if request.path.startswith(_UNJOURNALED):
+        return await handler(request)
+    state = request.app[STATE]
+    if state.config.latency is not None:
+        await asyncio.sleep(state.config.latency.sample(state.rng))
+    fault = state.chaos.draw()
+    if fault is None:
+        return await handler(request)
+    if fault.isdigit():
+        request[FAULT] = fault
+        return status_fault(fault)
+    response = await handler(request) if fault == "truncated_body" else None
+    return await perform_fault(
+        request,
+        cast(Fault, fault),  # chaos faults that are not HTTP statuses are connection faults
+        response if isinstance(response, web.Response) else None,
+    )

@@ -237,6 +237,41 @@ class MockServer:
         text = moment.isoformat() if isinstance(moment, datetime) else moment
         return str(self._on_loop(lambda: operations.move_clock(self.state, {"set": text}))["now"])
 
+    def scenario(self, name: str) -> str:
+        """A scenario's current state (every scenario starts in ``Started``)."""
+        return self._on_loop(lambda: self.state.scenario_state(name))
+
+    def set_scenario(self, name: str, state: str) -> None:
+        """Move a scenario to ``state``."""
+        self._on_loop(lambda: operations.set_scenario(self.state, name, {"state": state}))
+
+    def chaos(
+        self,
+        probability: float,
+        *,
+        faults: Iterable[str] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        """Fail this share of catalog requests with one of ``faults``, replayably by ``seed``."""
+        payload: dict[str, Any] = {"probability": probability}
+        if faults is not None:
+            payload["faults"] = list(faults)
+        if seed is not None:
+            payload["seed"] = seed
+        self._on_loop(lambda: operations.configure_chaos(self.state, payload))
+
+    def revoke_user(self, username: str) -> None:
+        """Refuse the user's tokens (401 invalid_token), renewals and logins until reset."""
+        self._on_loop(lambda: operations.revoke_user(self.state, {"username": username}))
+
+    def restore_user(self, username: str) -> bool:
+        """Accept a revoked user again."""
+        return self._on_loop(lambda: self.state.issuer.restore(username))
+
+    def records(self, collection: str) -> list[dict[str, Any]]:
+        """A stateful collection's live records (a copy)."""
+        return self._on_loop(lambda: [dict(r) for r in self.state.collections.records[collection]])
+
     # -- assertions -----------------------------------------------------------------------------
 
     def calls(self, method: str, path: str) -> list[dict[str, Any]]:
