@@ -19,6 +19,11 @@ from mockserver.errors import ConfigError
 __all__ = ["ENV_PREFIX", "SETTINGS", "Config", "Setting", "shipped_fixtures"]
 
 ENV_PREFIX = "COHERTA_MOCK_"
+#: The token issuer's routes, served whether or not the fixtures declare them.
+BUILTIN_ROUTES: dict[str, tuple[str, str]] = {
+    "token": ("POST", "/token"),
+    "token_renew": ("POST", "/token/renew"),
+}
 _LOG_LEVELS = ("debug", "info", "warning", "error")
 
 

@@ -71,3 +71,26 @@ async def get_token(client: TestClient, username: str = "demo", password: str = 
     assert resp.status == 200, await resp.text()
     token: str = (await resp.json())["access_token"]
     return token
+
+
+BEHAVIOUR_DOC = Path(__file__).resolve().parent.parent / "docs" / "behaviour.md"
+
+
+def write_behaviour_fixtures(target: Path) -> Path:
+    """docs/behaviour.md's fixture files, with the sample auth.yaml, written to ``target``."""
+    import re
+
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(MINIMAL / "auth.yaml", target / "auth.yaml")
+    blocks = re.findall(
+        r"<!-- fixture: ([\w.-]+) -->\n```yaml\n(.*?)```", BEHAVIOUR_DOC.read_text(), re.DOTALL
+    )
+    for name, text in blocks:
+        (target / name).write_text(text)
+    return target
+
+
+@pytest.fixture(scope="session")
+def behaviour_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture directory of docs/behaviour.md: collections, sequences, scenarios, faults."""
+    return write_behaviour_fixtures(tmp_path_factory.mktemp("behaviour"))

@@ -16,6 +16,7 @@ from typing import Any
 from mockserver.catalog.loader import build_variant
 from mockserver.catalog.model import Catalog, Endpoint
 from mockserver.catalog.schema import stub_problems
+from mockserver.config import BUILTIN_ROUTES
 from mockserver.errors import ControlError, FixtureError, TokenError
 from mockserver.server.state import State
 from mockserver.server.stubs import Stub
@@ -39,12 +40,34 @@ def _template_pattern(template: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", escaped) + "$")
 
 
+def _stubbable(catalog: Catalog) -> list[Endpoint]:
+    """The catalog's endpoints, plus the token routes when the fixtures do not declare them."""
+    endpoints = list(catalog.endpoints)
+    declared = {e.builtin for e in endpoints if e.builtin}
+    for name, (method, path) in BUILTIN_ROUTES.items():
+        if name not in declared:
+            endpoints.append(
+                Endpoint(
+                    id=f"builtin.{name}",
+                    method=method,
+                    path=path,
+                    summary=f"The token issuer's {method} {path}",
+                    auth="open",
+                    responses=(),
+                    group="builtin",
+                    builtin=name,  # type: ignore[arg-type]
+                )
+            )
+    return endpoints
+
+
 def resolve_endpoint(
     catalog: Catalog, *, endpoint: str | None, method: str | None, path: str | None
 ) -> tuple[Endpoint, dict[str, str]]:
     """The endpoint a stub targets, by id or by method and path; path parameters found in it."""
+    endpoints = _stubbable(catalog)
     if endpoint is not None:
-        found = catalog.endpoint(endpoint)
+        found = next((e for e in endpoints if e.id == endpoint), None)
         if found is None:
             raise ControlError(f"no endpoint has the id {endpoint!r}; see GET /__mock/routes")
         return found, {}
@@ -52,7 +75,7 @@ def resolve_endpoint(
         raise ControlError(
             "a stub needs 'endpoint' (an id such as users.me), or 'method' and 'path'"
         )
-    candidates = [e for e in catalog.endpoints if e.method == method]
+    candidates = [e for e in endpoints if e.method == method]
     for e in candidates:
         if e.path == path:
             return e, {}

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from mockserver.catalog.loader import load_catalog
 from mockserver.catalog.model import Catalog, Endpoint
-from mockserver.config import Config
+from mockserver.config import BUILTIN_ROUTES, Config
 from mockserver.control.api import create_control_app
 from mockserver.portal.views import PORTAL_PREFIX, create_portal_app, to_overview
 from mockserver.server import tokens
@@ -29,8 +29,8 @@ __all__ = ["CONTROL_PREFIX", "create_app"]
 CONTROL_PREFIX = "/__mock"
 #: The token routes are always served, declared in the fixtures or not.
 _BUILTIN_ROUTES: dict[str, tuple[str, str, Handler]] = {
-    "token": ("POST", "/token", tokens.token),
-    "token_renew": ("POST", "/token/renew", tokens.token_renew),
+    name: (*BUILTIN_ROUTES[name], handler)
+    for name, handler in (("token", tokens.token), ("token_renew", tokens.token_renew))
 }
 
 

@@ -28,7 +28,6 @@ from mockserver.server.state import STATE, State
 __all__ = ["MockServer"]
 
 T = TypeVar("T")
-_UNSET: Any = object()
 
 
 class MockServer:
@@ -198,28 +197,24 @@ class MockServer:
         *,
         method: str | None = None,
         path: str | None = None,
-        status: int = 200,
-        body: Any = _UNSET,
-        headers: dict[str, str] | None = None,
-        content_type: str | None = None,
-        when: dict[str, Any] | None = None,
         times: int | None = None,
+        **response: Any,
     ) -> str:
-        """Override an endpoint's answer (by id, or method and path); returns the stub id."""
-        payload: dict[str, Any] = {"status": status}
+        """Override an endpoint's answer (by id, or method and path); returns the stub id.
+
+        ``response`` takes the keys of a fixture response: ``status`` (default 200), ``headers``,
+        ``body``, ``content_type``, ``when``, ``delay``, ``fault``, ``sequence``, ``loop`` and
+        ``scenario``.
+        """
+        payload: dict[str, Any] = {"status": 200, **response}
         for key, value in (
             ("endpoint", endpoint),
             ("method", method.upper() if method else None),
             ("path", path),
-            ("headers", headers),
-            ("content_type", content_type),
-            ("when", when),
             ("times", times),
         ):
             if value is not None:
                 payload[key] = value
-        if body is not _UNSET:
-            payload["body"] = body
         return self._on_loop(lambda: operations.add_stub(self.state, payload).id)
 
     def remove_stub(self, stub_id: str) -> bool:
