@@ -167,6 +167,11 @@ SETTINGS: tuple[Setting, ...] = (
         help="requests kept in the journal; the oldest drop first",
     ),
     Setting(
+        name="no_validation",
+        parse=_bool,
+        help="do not check requests against the declared fields (by default a mismatch is 422)",
+    ),
+    Setting(
         name="latency",
         parse=_latency,
         metavar="SPEC",
@@ -213,6 +218,7 @@ class Config:
     log_level: str = "info"
     public_url: str | None = None
     journal_size: int = 1000
+    no_validation: bool = False
     latency: Delay | None = None
     chaos: float = 0.0
     chaos_faults: tuple[str, ...] = DEFAULT_CHAOS_FAULTS

@@ -156,6 +156,7 @@ class _Build:
             group=group,
             builtin=spec.get("builtin"),
             collection=binding,
+            validate=spec.get("validate", True),
             source=source,
         )
 

@@ -136,6 +136,7 @@ class Endpoint:
     group: str
     builtin: Literal["token", "token_renew"] | None = None
     collection: CollectionBinding | None = None
+    validate: bool = True
     source: str = ""
 
     @property

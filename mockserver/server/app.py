@@ -54,12 +54,14 @@ def _builtin(endpoint_id: str, handler: Handler) -> Handler:
 
 
 def _location_templates(catalog: Catalog) -> dict[str, str]:
-    """For each collection, the URL of one record: its get endpoint's path, id as ``{id}``."""
+    """For each collection, the URL of one record, id as ``{id}``: its get route's path, else
+    the path of another route that addresses one record (update, replace, delete)."""
     out: dict[str, str] = {}
-    for e in catalog.endpoints:
-        binding = e.collection
-        if binding is not None and binding.action == "get" and binding.key:
-            out.setdefault(binding.name, e.path.replace("{" + binding.key + "}", "{id}"))
+    for action in ("get", "update", "replace", "delete"):
+        for e in catalog.endpoints:
+            binding = e.collection
+            if binding is not None and binding.action == action and binding.key:
+                out.setdefault(binding.name, e.path.replace("{" + binding.key + "}", "{id}"))
     return out
 
 

@@ -65,6 +65,16 @@ class CollectionStore:
         return next((r for r in self.records[name] if str(r.get(id_field)) == record_id), None)
 
 
+def _writable(spec: CollectionSpec, endpoint: Endpoint, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The body's fields a client may write: the endpoint's declared body fields (all but the
+    id and timestamps when it declares none), so ids, owners and parents cannot be forged."""
+    declared = {f.name for f in endpoint.request.body}
+    managed = {spec.id_field, "created_at", "updated_at"}
+    return {
+        k: v for k, v in body.items() if (k in declared if declared else True) and k not in managed
+    }
+
+
 def _not_found(spec: CollectionSpec, record_id: str) -> web.Response:
     return error_response(404, "not_found", f"No {spec.label} with id {record_id}.")
 
@@ -173,7 +183,7 @@ def run_collection_action(
     conflict = _conflict(store, spec, body, skip=record)
     if conflict is not None:
         return conflict
-    changes = {k: v for k, v in body.items() if k != spec.id_field}
+    changes = _writable(spec, endpoint, body)
     if not partial:
         # PUT replaces what the client may write; fields it cannot (ids, owners) stay.
         for field in endpoint.request.body:
@@ -206,7 +216,11 @@ def _create(
     defaults = spec.defaults(context) if spec.defaults is not None else {}
     record.update(defaults if isinstance(defaults, dict) else {})
     record.update(
-        {k: v for k, v in body.items() if k != spec.id_field and (v is not None or k not in record)}
+        {
+            k: v
+            for k, v in _writable(spec, endpoint, body).items()
+            if v is not None or k not in record
+        }
     )
     record.update(parent)
     if spec.timestamps:
