@@ -34,6 +34,7 @@ def test_config_reads_every_setting_from_environment() -> None:
         "COHERTA_MOCK_CHAOS": "0.25",
         "COHERTA_MOCK_CHAOS_FAULTS": "503, connection_reset",
         "COHERTA_MOCK_SEED": "42",
+        "COHERTA_MOCK_NO_VALIDATION": "yes",
     }
     assert {s.env for s in SETTINGS} == set(env)
     config = Config.from_env(env)
@@ -50,6 +51,7 @@ def test_config_reads_every_setting_from_environment() -> None:
         chaos=0.25,
         chaos_faults=("503", "connection_reset"),
         seed=42,
+        no_validation=True,
     )
 
 

@@ -20,6 +20,7 @@ from mockserver.auth.issuer import VerifiedToken
 from mockserver.catalog.matching import RequestView
 from mockserver.catalog.model import Endpoint, ResponseVariant
 from mockserver.catalog.templating import TemplateRenderError
+from mockserver.catalog.validation import BodyState, request_problems
 from mockserver.server.collections import run_collection_action
 from mockserver.server.faults import perform_fault
 from mockserver.server.guard import GuardRefusal, check_bearer
@@ -52,14 +53,14 @@ def _first_values(pairs: Any) -> dict[str, str]:
     return out
 
 
-async def _json_body(request: web.Request) -> Any:
-    if not request.can_read_body:
-        return None
-    raw = await request.read()
+async def _json_body(request: web.Request) -> tuple[BodyState, Any]:
+    raw = await request.read() if request.can_read_body else b""
+    if not raw:
+        return BodyState.ABSENT, None
     try:
-        return json.loads(raw) if raw else None
+        return BodyState.PARSED, json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return None
+        return BodyState.MALFORMED, None
 
 
 def _static_output(variant: ResponseVariant) -> bool:
@@ -85,13 +86,25 @@ def _static_headers(variant: ResponseVariant) -> dict[str, str]:
 
 async def request_view(request: web.Request, read_body: bool) -> RequestView:
     """What conditions and templates see of ``request``."""
-    return RequestView(
+    return (await _parsed_request(request, read_body))[0]
+
+
+async def _parsed_request(request: web.Request, read_body: bool) -> tuple[RequestView, BodyState]:
+    body_state, body = await _json_body(request) if read_body else (BodyState.ABSENT, None)
+    view = RequestView(
         method=request.method,
         path=request.path,
         path_params=request.match_info,
         query=_first_values(request.query),
         headers=request.headers,
-        body=await _json_body(request) if read_body else None,
+        body=body,
+    )
+    return view, body_state
+
+
+def _invalid_request(problems: list[dict[str, str]]) -> web.Response:
+    return error_response(
+        422, "validation_failed", "The request has invalid fields.", details=problems
     )
 
 
@@ -167,8 +180,11 @@ def endpoint_handler(endpoint: Endpoint, location_of: str | None = None) -> Hand
     template (``/projects/{id}``) for a collection's create action."""
     variants = endpoint.responses
     collection = endpoint.collection
-    needs_view = collection is not None or any(not _is_static(v) or v.when for v in variants)
-    needs_body = endpoint.needs_body
+    validates = endpoint.validate and any(True for _ in endpoint.request.all_fields())
+    needs_view = (
+        validates or collection is not None or any(not _is_static(v) or v.when for v in variants)
+    )
+    needs_body = endpoint.needs_body or (validates and bool(endpoint.request.body))
     first = variants[0]
     first_headers = _static_headers(first)
 
@@ -184,7 +200,20 @@ def endpoint_handler(endpoint: Endpoint, location_of: str | None = None) -> Hand
         stubs = state.stubs.for_endpoint(endpoint.id)
         if not needs_view and not stubs:
             return web.Response(body=first.body.static, status=first.status, headers=first_headers)
-        view = await request_view(request, needs_body or any(_reads_body(s.variant) for s in stubs))
+        view, body_state = await _parsed_request(
+            request, needs_body or any(_reads_body(s.variant) for s in stubs)
+        )
+        if validates and not state.config.no_validation:
+            problems = request_problems(
+                endpoint.request,
+                path=view.path_params,
+                query=view.query,
+                headers=view.headers,
+                body_state=body_state,
+                body=view.body,
+            )
+            if problems:
+                return _invalid_request(problems)
 
         def context() -> dict[str, Any]:
             return _context(request, view, verified, state)
