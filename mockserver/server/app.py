@@ -10,6 +10,7 @@ from mockserver.catalog.loader import load_catalog
 from mockserver.catalog.model import Catalog, Endpoint
 from mockserver.config import BUILTIN_ROUTES, Config
 from mockserver.control.api import create_control_app
+from mockserver.openapi.export import openapi_document
 from mockserver.portal.views import PORTAL_PREFIX, create_portal_app, to_overview
 from mockserver.server import tokens
 from mockserver.server.endpoints import (
@@ -22,6 +23,7 @@ from mockserver.server.endpoints import (
     variant_differences,
 )
 from mockserver.server.middleware import ROUTES, json_errors, misbehave, record_requests
+from mockserver.server.responses import json_response
 from mockserver.server.state import STATE, State
 
 __all__ = ["CONTROL_PREFIX", "create_app"]
@@ -51,6 +53,16 @@ def _builtin(endpoint_id: str, handler: Handler) -> Handler:
         return await handler(request)
 
     return handle
+
+
+OPENAPI_PATH = "/openapi.json"
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    """``GET /openapi.json``: the loaded catalog as an OpenAPI 3.1 document."""
+    state = request.app[STATE]
+    server = state.config.public_url or str(request.url.origin())
+    return json_response(openapi_document(state.catalog, server))
 
 
 def _location_templates(catalog: Catalog) -> dict[str, str]:
@@ -103,6 +115,7 @@ def create_app(config: Config | None = None, *, catalog: Catalog | None = None) 
         for method, handler in by_path[path]:
             resource.add_route(method, handler)
     app[ROUTES] = tuple((method, path) for path, routes in by_path.items() for method, _ in routes)
+    app.router.add_get(OPENAPI_PATH, openapi_json)
     # Before the portal sub-app, which would otherwise claim the bare /docs and answer 404.
     app.router.add_get(PORTAL_PREFIX, to_overview)
     if "/" not in by_path:

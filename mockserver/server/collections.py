@@ -19,7 +19,7 @@ from aiohttp import web
 
 from mockserver.catalog.model import CollectionSpec, Endpoint
 from mockserver.catalog.validation import field_problems
-from mockserver.server.responses import error_response, json_response
+from mockserver.server.responses import error_response, header_safe, json_response
 
 __all__ = ["CollectionStore", "run_collection_action"]
 
@@ -229,5 +229,5 @@ def _create(
     store.records[spec.name].insert(0, record)
     headers = {}
     if location_of:
-        headers["Location"] = location_of.replace("{id}", str(record[spec.id_field]))
+        headers["Location"] = header_safe(location_of.replace("{id}", str(record[spec.id_field])))
     return json_response(record, status=201, headers=headers)

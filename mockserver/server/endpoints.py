@@ -24,7 +24,7 @@ from mockserver.catalog.validation import BodyState, request_problems
 from mockserver.server.collections import run_collection_action
 from mockserver.server.faults import perform_fault
 from mockserver.server.guard import GuardRefusal, check_bearer
-from mockserver.server.responses import error_response
+from mockserver.server.responses import error_response, header_safe
 from mockserver.server.state import STATE, State
 
 __all__ = [
@@ -143,7 +143,7 @@ def _render(endpoint_id: str, variant: ResponseVariant, context: dict[str, Any])
     try:
         for name, value in variant.headers:
             if not isinstance(value, str):
-                headers[name] = str(value.render(context))
+                headers[name] = header_safe(str(value.render(context)))
         body = None if variant.status in _NO_BODY_STATUSES else variant.body.render(context)
     except TemplateRenderError as exc:
         log.error("template error in %s (%s): %s", endpoint_id, variant.source, exc)
@@ -238,7 +238,7 @@ def endpoint_handler(endpoint: Endpoint, location_of: str | None = None) -> Hand
             location = location_of
             if location:
                 for name, value in view.path_params.items():
-                    location = location.replace("{" + name + "}", value)
+                    location = location.replace("{" + name + "}", header_safe(value))
             return run_collection_action(
                 state.collections,
                 endpoint,

@@ -88,7 +88,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 #: Paths the journal leaves out: the mock's own control API and portal.
-_UNJOURNALED = ("/__mock/", "/docs/", "/docs")
+_UNJOURNALED = ("/__mock/", "/docs/", "/docs", "/openapi.json")
 
 
 @web.middleware

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
 
 from mockserver.catalog.templating import dump_json
 
-__all__ = ["bearer_challenge", "error_response", "json_response"]
+__all__ = ["bearer_challenge", "error_response", "header_safe", "json_response"]
 
 _JSON = "application/json"
 
@@ -32,6 +33,15 @@ def error_response(
     return json_response(
         {"error": code, "error_description": description, **extra}, status=status, headers=headers
     )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def header_safe(value: str) -> str:
+    """A header value with control characters percent-encoded, so request data rendered into a
+    header (``Location: /teams/{{ path.team_id }}``) can never split or inject headers."""
+    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", value)
 
 
 def _quoted(value: str) -> str:

@@ -119,3 +119,11 @@ async def test_endpoint_users_me_returns_token_user(shipped_client: TestClient) 
         user = shipped_client.app[STATE].catalog.auth.user(username)
         assert user is not None
         assert await resp.json() == dict(user.profile)
+
+
+async def test_endpoint_templated_header_cannot_inject(client: TestClient) -> None:
+    """Request data rendered into a header has its control characters percent-encoded."""
+    resp = await client.get("/widgets/a%0D%0AX-Evil:%201?verbose=true", headers=await _auth(client))
+    assert resp.status == 200
+    assert resp.headers["X-Widget"] == "a%0D%0AX-Evil: 1"
+    assert "X-Evil" not in resp.headers
