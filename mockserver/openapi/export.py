@@ -107,6 +107,22 @@ def _media_type(variant: ResponseVariant) -> str:
     return (variant.content_type or "application/octet-stream").split(";")[0].strip()
 
 
+def _variant_order(endpoint: Endpoint) -> list[dict[str, Any]]:
+    """``x-coherta-responses``: the variants in matching order, so an import rebuilds them."""
+    order = []
+    for index, variant in enumerate(endpoint.responses):
+        entry: dict[str, Any] = {"status": variant.status}
+        if variant.when is not None:
+            entry["when"] = variant.when.as_dict()
+        if variant.example is not None:
+            entry["example"] = f"{endpoint.id}.{index}"
+            entry["media_type"] = _media_type(variant)
+        if variant.description:
+            entry["description"] = variant.description
+        order.append(entry)
+    return order
+
+
 def _responses(endpoint: Endpoint) -> dict[str, Any]:
     grouped: dict[str, list[tuple[int, ResponseVariant]]] = {}
     for index, variant in enumerate(endpoint.responses):
@@ -161,7 +177,10 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         "tags": [endpoint.group],
         "security": [{"bearerAuth": list(endpoint.scopes)}] if endpoint.protected else [],
         "responses": _responses(endpoint),
+        "x-coherta-responses": _variant_order(endpoint),
     }
+    if endpoint.builtin is not None:
+        operation["x-coherta-builtin"] = endpoint.builtin
     if endpoint.description:
         operation["description"] = endpoint.description
     parameters = _parameters(endpoint)
