@@ -7,30 +7,24 @@ Uses Debian's Chromium through Playwright, against a mock started on a free loop
 from __future__ import annotations
 
 import argparse
-import shutil
+import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 from mockserver import MockServer
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+# The browser settings the tests use: one place for Debian Chromium's offline, root-safe flags.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.portal.browser import CHROMIUM_ARGS, chromium_path
+
 VIEWPORTS = {"desktop": (1366, 900), "narrow": (390, 844)}
 
 
 def take(out: Path) -> list[Path]:
     """Write the four screenshots into ``out``; returns their paths."""
     out.mkdir(parents=True, exist_ok=True)
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    chromium = chromium_path()
     written = []
     with MockServer() as mock, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)

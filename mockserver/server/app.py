@@ -19,6 +19,7 @@ from mockserver.server.endpoints import (
     Handler,
     answer_variant,
     endpoint_handler,
+    request_context,
     request_view,
     variant_differences,
 )
@@ -49,7 +50,13 @@ def _builtin(endpoint_id: str, handler: Handler) -> Handler:
                 if not variant_differences(stub.variant, view, state):
                     state.stubs.use(stub)
                     request[MATCHED_STUB] = stub.id
-                    return await answer_variant(request, endpoint_id, stub.variant, state, dict)
+                    return await answer_variant(
+                        request,
+                        endpoint_id,
+                        stub.variant,
+                        state,
+                        lambda: request_context(request, view, None, state),
+                    )
         return await handler(request)
 
     return handle

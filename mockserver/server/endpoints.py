@@ -32,6 +32,7 @@ __all__ = [
     "MATCHED_STUB",
     "answer_variant",
     "endpoint_handler",
+    "request_context",
     "request_view",
     "variant_differences",
 ]
@@ -108,9 +109,10 @@ def _invalid_request(problems: list[dict[str, str]]) -> web.Response:
     )
 
 
-def _context(
+def request_context(
     request: web.Request, view: RequestView, verified: VerifiedToken | None, state: State
 ) -> dict[str, Any]:
+    """What templates see: the request's values, the token's claims and user, the clock."""
     now = state.clock.now()
     return {
         "path": dict(view.path_params),
@@ -216,7 +218,7 @@ def endpoint_handler(endpoint: Endpoint, location_of: str | None = None) -> Hand
                 return _invalid_request(problems)
 
         def context() -> dict[str, Any]:
-            return _context(request, view, verified, state)
+            return request_context(request, view, verified, state)
 
         for stub in list(stubs):
             if not variant_differences(stub.variant, view, state):
