@@ -40,9 +40,11 @@ check: $(STAMP)
 # the smoke version (part of `make test`), which checks that the harness works.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reset.py --rounds 5000
+	$(BIN)/python benchmarks/bench_throughput.py --seconds 10
 
 bench-smoke: $(STAMP)
 	$(BIN)/python benchmarks/bench_reset.py --rounds 20
+	$(BIN)/python benchmarks/bench_throughput.py --seconds 1
 
 screenshots: $(STAMP) chromium
 	$(BIN)/python docs/screenshots.py --out docs/images
