@@ -1,7 +1,8 @@
 """The ``coherta-mock`` command line: parse, build a Config, hand over; errors become exit codes.
 
-Subcommands: ``serve`` (run the mock), ``check`` (validate fixtures), ``routes`` (list the catalog).
-Every ``serve`` option can also be set as a ``COHERTA_MOCK_*`` environment variable.
+Subcommands: ``serve`` (run the mock), ``check`` (validate fixtures), ``routes`` (list the catalog),
+``record`` (write fixtures from a live API through a proxy), ``drift`` (compare fixtures with a
+live API). Every ``serve`` option can also be set as a ``COHERTA_MOCK_*`` environment variable.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import signal
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import IntEnum
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from mockserver.catalog.loader import check_fixtures, load_catalog
 from mockserver.catalog.model import Catalog
 from mockserver.config import SETTINGS, Config, shipped_fixtures
 from mockserver.control.operations import describe_routes
-from mockserver.errors import ConfigError, FixtureError, MockServerError
+from mockserver.errors import ConfigError, FixtureError, MockServerError, OutputExistsError
 from mockserver.server.app import create_app
 
 __all__ = ["HEALTH_PATH", "ExitCode", "main"]
@@ -45,45 +46,78 @@ class ExitCode(IntEnum):
     CONFIG_INVALID = 4
     ADDRESS_IN_USE = 5
     CANNOT_LISTEN = 6
+    DRIFT_FOUND = 1  # drift: the live API differs from the fixtures
+    TARGET_UNREACHABLE = 7  # drift: the live API did not answer
+    TOKEN_REFUSED = 8  # drift: the live API's POST /token gave no token
+    OUTPUT_EXISTS = 9  # record, import-openapi: the output directory already holds fixture files
+    SPEC_INVALID = 10  # import-openapi: the document is not a usable OpenAPI 3.x document
 
 
 def _display_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-async def _serve(config: Config, catalog: Catalog) -> None:
-    app = create_app(config, catalog=catalog)
-    runner = web.AppRunner(
-        app,
-        handle_signals=False,
-        access_log=logging.getLogger("coherta_mock.access") if config.access_log else None,
-        shutdown_timeout=5.0,
-    )
+async def _run_until_signal(
+    app: web.Application,
+    host: str,
+    port: int,
+    announce: Callable[[int], None],
+    access_log: logging.Logger | None = None,
+) -> None:
+    """Serve ``app`` until SIGTERM or SIGINT; ``announce`` gets the bound port once listening."""
+    runner = web.AppRunner(app, handle_signals=False, access_log=access_log, shutdown_timeout=5.0)
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port)
+    site = web.TCPSite(runner, host, port)
     try:
         await site.start()
     except BaseException:
         await runner.cleanup()
         raise
-    port = runner.addresses[0][1]
-    t = catalog.totals()
-    logging.getLogger("coherta_mock").info(
-        "serving %d endpoints (%d protected, %d open) in %d groups from %s",
-        t["endpoints"],
-        t["protected"],
-        t["open"],
-        t["groups"],
-        catalog.root,
-    )
-    print(f"coherta-mock listening on http://{_display_host(config.host)}:{port}", flush=True)
+    announce(runner.addresses[0][1])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    logging.getLogger("coherta_mock").info("stopping")
     await runner.cleanup()
+
+
+async def _serve(config: Config, catalog: Catalog) -> None:
+    log = logging.getLogger("coherta_mock")
+
+    def announce(port: int) -> None:
+        t = catalog.totals()
+        log.info(
+            "serving %d endpoints (%d protected, %d open) in %d groups from %s",
+            t["endpoints"],
+            t["protected"],
+            t["open"],
+            t["groups"],
+            catalog.root,
+        )
+        print(f"coherta-mock listening on http://{_display_host(config.host)}:{port}", flush=True)
+
+    await _run_until_signal(
+        create_app(config, catalog=catalog),
+        config.host,
+        config.port,
+        announce,
+        logging.getLogger("coherta_mock.access") if config.access_log else None,
+    )
+    log.info("stopping")
+
+
+def _listen_error(exc: OSError, host: str, port: int) -> int:
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        print(
+            f"coherta-mock: {where} is already in use; stop the other server or pick another "
+            "port with --port (0 picks a free one)",
+            file=sys.stderr,
+        )
+        return ExitCode.ADDRESS_IN_USE
+    print(f"coherta-mock: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
+    return ExitCode.CANNOT_LISTEN
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -98,16 +132,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         asyncio.run(_serve(config, catalog))
     except OSError as exc:
-        where = f"{config.host}:{config.port}"
-        if exc.errno == errno.EADDRINUSE:
-            print(
-                f"coherta-mock: {where} is already in use; stop the other server or pick another "
-                "port with --port (0 picks a free one)",
-                file=sys.stderr,
-            )
-            return ExitCode.ADDRESS_IN_USE
-        print(f"coherta-mock: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
-        return ExitCode.CANNOT_LISTEN
+        return _listen_error(exc, config.host, config.port)
     return ExitCode.OK
 
 
@@ -170,6 +195,98 @@ def _cmd_routes(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+async def _record(app: web.Application, host: str, port: int, target: str) -> None:
+    from mockserver.recording.proxy import RECORDER
+
+    def announce(bound: int) -> None:
+        print(
+            f"coherta-mock recording on http://{_display_host(host)}:{bound} -> {target}",
+            flush=True,
+        )
+
+    await _run_until_signal(app, host, port, announce)
+    store = app[RECORDER].store
+    logging.getLogger("coherta_mock.record").info(
+        "stopped; %d endpoints recorded in %s", store.endpoint_count, store.out
+    )
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    # stdout carries only the "recording on" line; the log of what is recorded goes to stderr.
+    logging.basicConfig(
+        stream=sys.stderr, level="INFO", format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    from mockserver.recording import create_recorder_app
+
+    try:
+        app = create_recorder_app(args.target, args.out, force=args.force)
+    except OutputExistsError as exc:
+        print(f"coherta-mock: {exc}", file=sys.stderr)
+        return ExitCode.OUTPUT_EXISTS
+    try:
+        asyncio.run(_record(app, args.host, args.port, args.target))
+    except OSError as exc:
+        return _listen_error(exc, args.host, args.port)
+    return ExitCode.OK
+
+
+def _cmd_drift(args: argparse.Namespace) -> int:
+    from mockserver.drift import TargetUnreachableError, TokenRefusedError, run_drift
+
+    catalog = load_catalog(args.fixtures or Config.from_env().fixtures_dir)
+    try:
+        report = asyncio.run(
+            run_drift(
+                catalog,
+                args.target,
+                username=args.username,
+                password=args.password,
+                timeout=args.timeout,
+            )
+        )
+    except TargetUnreachableError as exc:
+        print(f"coherta-mock drift: {exc}", file=sys.stderr)
+        return ExitCode.TARGET_UNREACHABLE
+    except TokenRefusedError as exc:
+        print(f"coherta-mock drift: {exc}", file=sys.stderr)
+        return ExitCode.TOKEN_REFUSED
+    print(json.dumps(report.as_dict(), indent=2) if args.json else report.text())
+    return ExitCode.DRIFT_FOUND if report.drifted else ExitCode.OK
+
+
+def _cmd_import_openapi(args: argparse.Namespace) -> int:
+    from mockserver.openapi.importer import OpenAPIImportError, import_openapi
+
+    try:
+        result = import_openapi(args.spec, args.out, force=args.force)
+    except OutputExistsError as exc:
+        print(f"coherta-mock: {exc}", file=sys.stderr)
+        return ExitCode.OUTPUT_EXISTS
+    except OpenAPIImportError as exc:
+        print(f"coherta-mock: {exc}", file=sys.stderr)
+        return ExitCode.SPEC_INVALID
+    for path in result.files:
+        print(path)
+    problems = check_fixtures(args.out)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(
+        f"imported {result.endpoints} endpoints into {args.out}"
+        + (f"; {len(problems)} problems to fix by hand" if problems else "")
+    )
+    return ExitCode.PROBLEMS_FOUND if problems else ExitCode.OK
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0 picks one)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``coherta-mock``."""
     parser = argparse.ArgumentParser(
@@ -226,10 +343,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     health.set_defaults(run=_cmd_health)
 
+    imports = commands.add_parser(
+        "import-openapi",
+        help="turn an OpenAPI 3.0/3.1 document into fixtures, one file per tag",
+        description="Write fixtures for an OpenAPI 3.0/3.1 document (JSON or YAML): request "
+        "fields, responses from examples (or generated from schemas), auth from security.",
+    )
+    imports.add_argument("spec", type=Path, metavar="SPEC", help="the OpenAPI document")
+    imports.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    imports.add_argument("--force", action="store_true", help="overwrite existing fixture files")
+    imports.set_defaults(run=_cmd_import_openapi)
+
     routes = commands.add_parser("routes", help="list the catalog's routes and totals")
     routes.add_argument("--fixtures", type=Path, metavar="DIR", help="fixture directory")
     routes.add_argument("--json", action="store_true", help="print JSON instead of a table")
     routes.set_defaults(run=_cmd_routes)
+
+    record = commands.add_parser(
+        "record",
+        help="record a live API's answers as fixtures, through a proxy",
+        description="Run a proxy that forwards every request to --target, answers with the "
+        "target's answer and writes each new method, route and status to fixtures in --out, "
+        "secrets redacted. SIGTERM or Ctrl-C stops it.",
+    )
+    record.add_argument("--target", required=True, metavar="URL", help="the API to record")
+    record.add_argument(
+        "--out", required=True, type=Path, metavar="DIR", help="directory to write fixtures to"
+    )
+    record.add_argument(
+        "--host", default="127.0.0.1", metavar="HOST", help="address to listen on [127.0.0.1]"
+    )
+    record.add_argument(
+        "--port", type=_port, default=8080, metavar="PORT", help="port; 0 picks a free one [8080]"
+    )
+    record.add_argument(
+        "--force", action="store_true", help="replace the fixture files already in --out"
+    )
+    record.set_defaults(run=_cmd_record)
+
+    drift = commands.add_parser(
+        "drift",
+        help="compare the fixtures' GET endpoints with a live API",
+        description="Send each GET endpoint's example request to --target and report where the "
+        "answer differs from the fixture's default response. Exit 0: no drift; 1: drift.",
+    )
+    drift.add_argument("--target", required=True, metavar="URL", help="the live API's base URL")
+    drift.add_argument("--fixtures", type=Path, metavar="DIR", help="fixture directory")
+    drift.add_argument("--username", default="demo", metavar="USER", help="for POST /token [demo]")
+    drift.add_argument(
+        "--password", default="secret", metavar="PASSWORD", help="for POST /token [secret]"
+    )
+    drift.add_argument("--json", action="store_true", help="print the report as JSON")
+    drift.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per request [30]"
+    )
+    drift.set_defaults(run=_cmd_drift)
     return parser
 
 

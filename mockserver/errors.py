@@ -6,6 +6,7 @@
      ├── FixtureError (ValueError)     fixtures that cannot be loaded; carries every Problem found
      ├── ConfigError (ValueError)      a setting with a bad value
      ├── ControlError (ValueError)     a control-API request (stub, clock) that cannot be applied
+     ├── OutputExistsError             record / import-openapi would overwrite fixture files
      └── TokenError                    a token request or bearer token the issuer refuses
           ├── InvalidRequestError      malformed token request (OAuth2 ``invalid_request``)
           ├── UnsupportedGrantError    a ``grant_type`` other than ``password``
@@ -31,6 +32,7 @@ __all__ = [
     "InvalidScopeError",
     "InvalidTokenError",
     "MockServerError",
+    "OutputExistsError",
     "Problem",
     "TokenError",
     "UnsupportedGrantError",
@@ -87,6 +89,10 @@ class ControlError(MockServerError, ValueError):
         self.details = details or []
         super().__init__(message if not self.details else f"{message}: {'; '.join(self.details)}")
         self.message = message
+
+
+class OutputExistsError(MockServerError):
+    """The output directory already holds fixture files and replacing them was not asked for."""
 
 
 class TokenError(MockServerError):

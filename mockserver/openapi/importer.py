@@ -22,7 +22,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from mockserver.errors import MockServerError
+from mockserver.errors import MockServerError, OutputExistsError
 
 __all__ = ["ImportResult", "OpenAPIImportError", "import_openapi", "read_document"]
 
@@ -395,7 +395,7 @@ def import_openapi(spec: Path, out: Path, *, force: bool = False) -> ImportResul
         planned.append(out / "auth.yaml")
     existing = [p for p in planned if p.exists()]
     if existing and not force:
-        raise OpenAPIImportError(
+        raise OutputExistsError(
             f"{existing[0]} exists already; pass --force to overwrite "
             f"({len(existing)} file{'s' if len(existing) != 1 else ''} would be replaced)"
         )

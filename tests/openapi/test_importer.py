@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from mockserver import Catalog, Config, check_fixtures, create_app, load_catalog
 from mockserver.config import shipped_fixtures
+from mockserver.errors import OutputExistsError
 from mockserver.openapi.export import openapi_document
 from mockserver.openapi.importer import OpenAPIImportError, import_openapi
 
@@ -205,7 +206,7 @@ def test_importer_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "pets.yaml").write_text("mine\n")
-    with pytest.raises(OpenAPIImportError, match=r"pets\.yaml exists already; pass --force"):
+    with pytest.raises(OutputExistsError, match=r"pets\.yaml exists already; pass --force"):
         import_openapi(spec, out)
     assert (out / "pets.yaml").read_text() == "mine\n"
     import_openapi(spec, out, force=True)
@@ -230,3 +231,24 @@ def test_importer_explains_bad_documents(tmp_path: Path, text: str, message: str
     spec.write_text(text)
     with pytest.raises(OpenAPIImportError, match=re.escape(message)):
         import_openapi(spec, tmp_path / "out")
+
+
+def test_import_openapi_cli_writes_and_reports(tmp_path: Path, capsys) -> None:
+    """The CLI imports, lists what it wrote, refuses to overwrite, and names a bad document."""
+    from mockserver.cli import ExitCode, main
+
+    spec = tmp_path / "petstore.yaml"
+    spec.write_text(PETSTORE)
+    out = tmp_path / "out"
+    assert main(["import-openapi", str(spec), "--out", str(out)]) == ExitCode.OK
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[-1] == f"imported 4 endpoints into {out}"
+    assert set(printed[:-1]) == {str(out / "pets.yaml"), str(out / "auth.yaml")}
+    assert main(["import-openapi", str(spec), "--out", str(out)]) == ExitCode.OUTPUT_EXISTS
+    assert "pass --force" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"swagger": "2.0"}')
+    assert (
+        main(["import-openapi", str(bad), "--out", str(tmp_path / "o2")]) == ExitCode.SPEC_INVALID
+    )
+    assert capsys.readouterr().err.startswith(f"coherta-mock: {bad}: expected an OpenAPI 3.0")
