@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from mockserver.catalog.model import Catalog, Endpoint, FieldSpec, ResponseVariant
 from mockserver.catalog.templating import is_template
+from mockserver.catalog.validation import json_type
 from mockserver.errors import ConfigError, MockServerError
 
 __all__ = [
@@ -34,7 +35,6 @@ __all__ = [
     "parse_live_body",
     "plan_requests",
     "run_drift",
-    "value_type",
 ]
 
 DifferenceKind = Literal["status", "type", "missing", "new"]
@@ -82,23 +82,6 @@ class Difference:
         }
 
 
-def value_type(value: Any) -> str:
-    """The JSON type name of a value: object, array, string, integer, number, boolean or null."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -114,7 +97,7 @@ def compare_bodies(expected: Any, live: Any, path: str = "") -> list[Difference]
         return []
     if expected is None or live is None:
         return []
-    want, got = value_type(expected), value_type(live)
+    want, got = json_type(expected), json_type(live)
     if want != got:
         if want == "number" and got == "integer":
             return []
@@ -161,7 +144,7 @@ def compare_response(
         return []
     if live_body is LIVE_TEXT:
         return [
-            Difference(kind="type", path="body", expected=value_type(expected_body), live="text")
+            Difference(kind="type", path="body", expected=json_type(expected_body), live="text")
         ]
     return compare_bodies(expected_body, live_body)
 

@@ -10,7 +10,14 @@ from typing import Any
 
 from mockserver.catalog.model import FieldSpec, RequestSpec
 
-__all__ = ["BodyState", "field_problems", "parse_text", "request_problems", "type_matches"]
+__all__ = [
+    "BodyState",
+    "field_problems",
+    "json_type",
+    "parse_text",
+    "request_problems",
+    "type_matches",
+]
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -37,11 +44,14 @@ def type_matches(kind: str, value: Any) -> bool:
     return isinstance(value, dict)
 
 
-def _json_kind(value: Any) -> str:
-    for kind in ("boolean", "integer", "number", "string", "array", "object"):
+def json_type(value: Any) -> str:
+    """The JSON type name of a value: null, boolean, integer, number, string, array or object."""
+    if value is None:
+        return "null"
+    for kind in ("boolean", "integer", "number", "string", "array"):
         if type_matches(kind, value):
             return kind
-    return "null"
+    return "object"
 
 
 def field_problems(
@@ -63,7 +73,7 @@ def field_problems(
             problems.append(
                 {
                     **where,
-                    "message": f"must be {_TYPE_NAMES[field.type]}, not {_json_kind(value)}",
+                    "message": f"must be {_TYPE_NAMES[field.type]}, not {json_type(value)}",
                 }
             )
         elif field.enum is not None and value not in field.enum:

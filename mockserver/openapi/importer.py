@@ -22,6 +22,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from mockserver.catalog.scaffold import auth_document
 from mockserver.errors import MockServerError, OutputExistsError
 
 __all__ = ["ImportResult", "OpenAPIImportError", "import_openapi", "read_document"]
@@ -353,33 +354,6 @@ class _Importer:
         return count
 
 
-def _auth_yaml(scopes: list[str], title: str) -> dict[str, Any]:
-    return {
-        "format": 1,
-        "issuer": "https://api.example.com",
-        "audience": "https://api.example.com",
-        "token_lifetime": 3600,
-        "renewal_window": 86400,
-        "signing": {
-            "algorithm": "HS256",
-            "secret": "imported-mock-signing-secret-change-me-0123456789",
-        },
-        "users": [
-            {
-                "username": "demo",
-                "password": "secret",
-                "scopes": scopes,
-                "profile": {
-                    "id": "usr_demo",
-                    "username": "demo",
-                    "email": "demo@example.com",
-                    "name": f"Demo user of {title}",
-                },
-            }
-        ],
-    }
-
-
 def _dump(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
@@ -406,7 +380,6 @@ def import_openapi(spec: Path, out: Path, *, force: bool = False) -> ImportResul
         path.write_text(header + _dump(group))
         written.append(path)
     if out / "auth.yaml" in planned:
-        title = str(doc.get("info", {}).get("title", "the API"))
-        (out / "auth.yaml").write_text(_dump(_auth_yaml(importer.scopes, title)))
+        (out / "auth.yaml").write_text(_dump(auth_document(importer.scopes)))
         written.append(out / "auth.yaml")
     return ImportResult(files=written, endpoints=count)

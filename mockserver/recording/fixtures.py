@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.catalog.templating import is_template
+from mockserver.catalog.validation import json_type
 from mockserver.recording.exchange import Exchange
 from mockserver.recording.routes import template_route
 from mockserver.server.redaction import REDACTED, redact_fields
@@ -21,7 +22,6 @@ __all__ = [
     "EndpointRecording",
     "Skipped",
     "is_secret_name",
-    "json_type",
     "literal_text",
     "recorded_body",
     "recorded_headers",
@@ -59,23 +59,6 @@ _LOADER_TEXT = "text/plain; charset=utf-8"
 def is_secret_name(name: str) -> bool:
     """True for a field or parameter name whose value is masked (password, token, api_key...)."""
     return bool(redact_fields({name: None})[name] == REDACTED)
-
-
-def json_type(value: Any) -> str:
-    """The fixture field type of a JSON value; ``null`` for None."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
 
 
 def literal_text(text: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from mockserver.catalog.loader import AUTH_FILE
+from mockserver.catalog.scaffold import auth_document
 from mockserver.config import BUILTIN_ROUTES
 from mockserver.errors import ConfigError, OutputExistsError
 from mockserver.portal.views import PORTAL_PREFIX
@@ -24,7 +25,7 @@ from mockserver.recording.fixtures import EndpointRecording, Skipped
 from mockserver.recording.routes import endpoint_slug, template_route
 from mockserver.server.app import CONTROL_PREFIX, OPENAPI_PATH
 
-__all__ = ["RecordingStore", "auth_document", "existing_fixture_files"]
+__all__ = ["RecordingStore", "existing_fixture_files"]
 
 log = logging.getLogger("coherta_mock.record")
 
@@ -37,8 +38,6 @@ _BUILTINS = {route: name for name, route in BUILTIN_ROUTES.items()}
 _SCOPE_PARAM = re.compile(r'scope="([^"]*)"')
 _SCOPE = re.compile(r"[A-Za-z0-9:._-]+")
 # Published on purpose, like the shipped catalog's: a recording is a mock, not a credential store.
-_PLACEHOLDER_SECRET = "coherta-mock-recorded-secret-not-for-production"
-_PLACEHOLDER_ISSUER = "https://coherta-mock.invalid"
 
 
 def existing_fixture_files(out: Path) -> list[Path]:
@@ -46,32 +45,6 @@ def existing_fixture_files(out: Path) -> list[Path]:
     if not out.is_dir():
         return []
     return sorted(p for p in out.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-
-
-def auth_document(scopes: list[str]) -> dict[str, Any]:
-    """A placeholder ``auth.yaml``: one demo/secret user holding ``scopes``."""
-    return {
-        "format": 1,
-        "issuer": _PLACEHOLDER_ISSUER,
-        "audience": _PLACEHOLDER_ISSUER,
-        "realm": "coherta",
-        "token_lifetime": 3600,
-        "renewal_window": 86400,
-        "signing": {"algorithm": "HS256", "secret": _PLACEHOLDER_SECRET},
-        "users": [
-            {
-                "username": "demo",
-                "password": "secret",
-                "scopes": scopes,
-                "profile": {
-                    "id": "usr_demo",
-                    "username": "demo",
-                    "email": "demo@example.com",
-                    "name": "Demo User",
-                },
-            }
-        ],
-    }
 
 
 class _Dumper(yaml.SafeDumper):

@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 from mockserver import check_fixtures, load_catalog
+from mockserver.catalog.scaffold import auth_document
 from mockserver.cli import ExitCode, build_parser
-from mockserver.recording.store import auth_document
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "record-and-drift.md").read_text()
 
