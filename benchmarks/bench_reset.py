@@ -47,7 +47,6 @@ def _fill(mock: MockServer, requests: int) -> None:
                 path=f"/x/{i}",
                 query={},
                 headers={},
-                body=None,
                 endpoint="users.me",
                 stub=None,
                 status=200,

@@ -58,12 +58,13 @@ class JournalEntry:
     """One request and the mock's answer."""
 
     id: int
-    time: str
+    at: float
     method: str
     path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: Any
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    raw_body: bytes
+    content_type: str
     endpoint: str | None
     stub: str | None
     status: int | None
@@ -71,15 +72,18 @@ class JournalEntry:
     near_misses: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON form served by ``GET /__mock/requests``."""
+        """The JSON form served by ``GET /__mock/requests``, secrets masked.
+
+        Formatting happens here, when the journal is read, not on the request path.
+        """
         out = {
             "id": self.id,
-            "time": self.time,
+            "time": _timestamp(self.at),
             "method": self.method,
             "path": self.path,
-            "query": self.query,
-            "headers": self.headers,
-            "body": self.body,
+            "query": dict(self.query),
+            "headers": redact_headers(self.headers),
+            "body": describe_body(self.raw_body, self.content_type),
             "endpoint": self.endpoint,
             "stub": self.stub,
             "status": self.status,
@@ -110,22 +114,26 @@ class Journal:
         path: str,
         query: Mapping[str, str],
         headers: Mapping[str, str],
-        body: Any,
+        raw_body: bytes = b"",
+        content_type: str = "",
         endpoint: str | None,
         stub: str | None,
         status: int | None,
         fault: str | None = None,
         near_misses: tuple[str, ...] = (),
     ) -> JournalEntry:
-        """Store one entry (secrets in headers masked); the oldest drops when full."""
+        """Store one entry; the oldest drops when full. ``headers`` and ``query`` must not change
+        afterwards (aiohttp's request proxies do not)."""
         entry = JournalEntry(
             id=next(self._ids),
-            time=_timestamp(at),
+            at=at,
             method=method,
             path=path,
-            query=dict(query),
-            headers=redact_headers(headers),
-            body=body,
+            query=query,
+            headers=headers,
+            # A little more than describe_body keeps, so it can still say how much was cut.
+            raw_body=raw_body[: MAX_BODY_CHARS * 4 + 1],
+            content_type=content_type,
             endpoint=endpoint,
             stub=stub,
             status=status,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from difflib import SequenceMatcher
 from typing import cast
@@ -14,7 +15,6 @@ from mockserver.catalog.behaviour import Fault
 from mockserver.server.chaos import status_fault
 from mockserver.server.endpoints import MATCHED_ENDPOINT, MATCHED_STUB
 from mockserver.server.faults import FAULT, FaultPerformed, perform_fault
-from mockserver.server.journal import describe_body
 from mockserver.server.responses import error_response
 from mockserver.server.state import STATE
 
@@ -98,10 +98,11 @@ async def record_requests(request: web.Request, handler: Handler) -> web.StreamR
     if request.path.startswith(_UNJOURNALED):
         return response
     state = request.app[STATE]
-    try:
-        raw = await request.read()  # cached when the handler has read it already
-    except web.HTTPException:
-        raw = b""  # over the size limit; the 413 is what the journal shows
+    raw = b""
+    if request.body_exists:
+        # Over the size limit read() raises; the 413 is what the journal shows then.
+        with contextlib.suppress(web.HTTPException):
+            raw = await request.read()  # cached when the handler has read it already
     endpoint = request.get(MATCHED_ENDPOINT)
     near = () if endpoint else tuple(suggest_routes(request.path, request.app[ROUTES]))
     fault = request.get(FAULT)
@@ -109,9 +110,10 @@ async def record_requests(request: web.Request, handler: Handler) -> web.StreamR
         at=state.clock.now(),
         method=request.method,
         path=request.path,
-        query=dict(reversed(list(request.query.items()))),  # the first value of each wins
+        query=request.query,
         headers=request.headers,
-        body=describe_body(raw, request.content_type),
+        raw_body=raw,
+        content_type=request.content_type,
         endpoint=endpoint,
         stub=request.get(MATCHED_STUB),
         status=None if fault and fault != "truncated_body" else response.status,
