@@ -28,7 +28,7 @@ from mockserver.catalog.model import Catalog
 from mockserver.config import SETTINGS, Config, shipped_fixtures
 from mockserver.control.operations import describe_routes
 from mockserver.errors import ConfigError, FixtureError, MockServerError, OutputExistsError
-from mockserver.server.app import create_app
+from mockserver.server.app import create_app, create_runner
 
 __all__ = ["HEALTH_PATH", "ExitCode", "main"]
 
@@ -65,7 +65,7 @@ async def _run_until_signal(
     access_log: logging.Logger | None = None,
 ) -> None:
     """Serve ``app`` until SIGTERM or SIGINT; ``announce`` gets the bound port once listening."""
-    runner = web.AppRunner(app, handle_signals=False, access_log=access_log, shutdown_timeout=5.0)
+    runner = create_runner(app, access_log=access_log, shutdown_timeout=5.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 
 from aiohttp import web
@@ -27,7 +28,29 @@ from mockserver.server.middleware import ROUTES, json_errors, misbehave, record_
 from mockserver.server.responses import json_response
 from mockserver.server.state import STATE, State
 
-__all__ = ["CONTROL_PREFIX", "create_app"]
+__all__ = ["CONTROL_PREFIX", "create_app", "create_runner"]
+
+#: A header field may be 128 KiB (aiohttp's default is 8 KiB): an oversized bearer token then
+#: reaches the guard and gets a JSON 401 invalid_token, instead of aiohttp's plain-text 400 that
+#: echoes the token's first bytes.
+MAX_FIELD_SIZE = 128 * 1024
+MAX_LINE_SIZE = 16 * 1024
+
+
+def create_runner(
+    app: web.Application, *, access_log: logging.Logger | None, shutdown_timeout: float
+) -> web.AppRunner:
+    """The AppRunner every front end serves the mock with: no signal handling of its own, the
+    mock's parser limits."""
+    return web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log=access_log,
+        shutdown_timeout=shutdown_timeout,
+        max_field_size=MAX_FIELD_SIZE,
+        max_line_size=MAX_LINE_SIZE,
+    )
+
 
 CONTROL_PREFIX = "/__mock"
 #: The token routes are always served, declared in the fixtures or not.

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from mockserver.config import Config
 from mockserver.control import operations
-from mockserver.server.app import create_app
+from mockserver.server.app import create_app, create_runner
 from mockserver.server.state import STATE, State
 
 __all__ = ["MockServer"]
@@ -68,9 +68,7 @@ class MockServer:
         return self._url
 
     async def _start_site(self) -> None:
-        self._runner = web.AppRunner(
-            self.app, handle_signals=False, access_log=None, shutdown_timeout=2
-        )
+        self._runner = create_runner(self.app, access_log=None, shutdown_timeout=2)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()

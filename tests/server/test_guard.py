@@ -103,3 +103,24 @@ async def test_guard_open_route_needs_no_token(client: TestClient) -> None:
     resp = await client.get("/ping")
     assert resp.status == 200
     assert await resp.json() == {"pong": True}
+
+
+def test_guard_oversized_token_is_json_401_without_echo() -> None:
+    """A 64 KB bearer token reaches the guard: JSON 401 invalid_token, the token not echoed."""
+    import requests
+
+    from mockserver import MockServer
+
+    token = "x" * 65536
+    with MockServer() as mock:
+        resp = requests.get(
+            f"{mock.url}/users/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert resp.status_code == 401
+        assert resp.headers["Content-Type"].startswith("application/json")
+        assert resp.json() == {
+            "error": "invalid_token",
+            "error_description": "The token is not a well-formed JWT.",
+        }
+        assert "xxxxxxxx" not in resp.text
+        assert requests.get(f"{mock.url}/status", timeout=10).status_code == 200
