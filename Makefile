@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 
 .PHONY: run test lint check bench bench-smoke screenshots chromium clean
 
@@ -15,7 +16,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# `make run` needs the package only, not the test and lint tools.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/coherta-mock serve --port 8080
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
@@ -33,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 
-check: $(STAMP)
+check: $(RUN_STAMP)
 	$(BIN)/coherta-mock check fixtures
 
 # Benchmarks print figures with ratios against baselines measured in the same run; CI runs only

@@ -156,14 +156,14 @@ def _cmd_health(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     root = args.dir or Config.from_env().fixtures_dir
-    problems = check_fixtures(root)
-    for problem in problems:
-        print(problem)
-    if problems:
-        count = len(problems)
+    try:
+        catalog = load_catalog(root)
+    except FixtureError as exc:
+        for problem in exc.problems:
+            print(problem)
+        count = len(exc.problems)
         print(f"{count} problem{'s' if count != 1 else ''} in {root}", file=sys.stderr)
         return ExitCode.PROBLEMS_FOUND
-    catalog = load_catalog(root)
     print(f"{root}: OK, {_totals_line(catalog)}")
     return ExitCode.OK
 

@@ -89,6 +89,13 @@ class ResponseVariant:
         return self.when is None and (self.scenario is None or self.scenario.state is None)
 
     @property
+    def reads_body(self) -> bool:
+        """True when a condition or template of this variant (or its sequence) reads the body."""
+        return (self.when is not None and self.when.has_body) or any(
+            "body" in part.body.uses for part in (self, *self.sequence)
+        )
+
+    @property
     def is_plain(self) -> bool:
         """True when answering needs no state, delay or fault: a canned response."""
         return not self.sequence and self.scenario is None and self.delay is None and not self.fault
@@ -158,11 +165,7 @@ class Endpoint:
             "update",
         ):
             return True
-        return any(
-            (v.when is not None and v.when.has_body)
-            or any("body" in part.body.uses for part in (v, *v.sequence))
-            for v in self.responses
-        )
+        return any(v.reads_body for v in self.responses)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,6 +24,7 @@ __all__ = ["PORTAL_PREFIX", "create_portal_app"]
 PORTAL_PREFIX = "/docs"
 _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_MAX_CACHED_PAGES = 32
 _ENV = web.AppKey("coherta_portal_env", Environment)
 _PAGES = web.AppKey("coherta_portal_pages", dict[tuple[str, str], bytes])
 _STATIC = web.AppKey("coherta_portal_static", dict[str, tuple[bytes, str]])
@@ -82,6 +83,8 @@ def _page(request: web.Request, page: str) -> web.Response:
     cache = request.app[_PAGES]
     key = (page, base)
     if key not in cache:
+        if len(cache) >= _MAX_CACHED_PAGES:
+            cache.clear()  # each Host header makes a page: keep memory bounded whatever arrives
         catalog: Catalog = request.config_dict[STATE].catalog
         context: dict[str, Any] = {
             "catalog": catalog,

@@ -16,13 +16,11 @@ from mockserver.portal.views import PORTAL_PREFIX, create_portal_app, to_overvie
 from mockserver.server import tokens
 from mockserver.server.endpoints import (
     MATCHED_ENDPOINT,
-    MATCHED_STUB,
     Handler,
-    answer_variant,
+    answer_from_stubs,
     endpoint_handler,
     request_context,
     request_view,
-    variant_differences,
 )
 from mockserver.server.middleware import ROUTES, json_errors, misbehave, record_requests
 from mockserver.server.responses import json_response
@@ -68,18 +66,17 @@ def _builtin(endpoint_id: str, handler: Handler) -> Handler:
         state = request.app[STATE]
         stubs = state.stubs.for_endpoint(endpoint_id)
         if stubs:
-            view = await request_view(request, any(s.variant.when for s in stubs))
-            for stub in list(stubs):
-                if not variant_differences(stub.variant, view, state):
-                    state.stubs.use(stub)
-                    request[MATCHED_STUB] = stub.id
-                    return await answer_variant(
-                        request,
-                        endpoint_id,
-                        stub.variant,
-                        state,
-                        lambda: request_context(request, view, None, state),
-                    )
+            view = await request_view(request, any(s.variant.reads_body for s in stubs))
+            stubbed = await answer_from_stubs(
+                request,
+                endpoint_id,
+                stubs,
+                view,
+                state,
+                lambda: request_context(request, view, None, state),
+            )
+            if stubbed is not None:
+                return stubbed
         return await handler(request)
 
     return handle

@@ -19,7 +19,12 @@ from aiohttp import web
 
 from mockserver.catalog.model import CollectionSpec, Endpoint
 from mockserver.catalog.validation import field_problems
-from mockserver.server.responses import error_response, header_safe, json_response
+from mockserver.server.responses import (
+    error_response,
+    header_safe,
+    json_response,
+    validation_error,
+)
 
 __all__ = ["CollectionStore", "run_collection_action"]
 
@@ -79,10 +84,8 @@ def _not_found(spec: CollectionSpec, record_id: str) -> web.Response:
     return error_response(404, "not_found", f"No {spec.label} with id {record_id}.")
 
 
-def _invalid(problems: list[dict[str, str]]) -> web.Response:
-    return error_response(
-        422, "validation_failed", "The request body has invalid fields.", details=problems
-    )
+def _not_an_object() -> web.Response:
+    return validation_error([{"location": "body", "field": "", "message": "must be a JSON object"}])
 
 
 def _conflict(
@@ -175,11 +178,13 @@ def run_collection_action(
         store.records[spec.name].remove(record)
         return web.Response(status=204)
     if not isinstance(body, dict):
-        return _invalid([{"location": "body", "field": "", "message": "must be a JSON object"}])
+        return validation_error(
+            [{"location": "body", "field": "", "message": "must be a JSON object"}]
+        )
     partial = binding.action == "update"
     problems = field_problems(endpoint.request.body, body, partial=partial)
     if problems:
-        return _invalid(problems)
+        return validation_error(problems)
     conflict = _conflict(store, spec, body, skip=record)
     if conflict is not None:
         return conflict
@@ -205,10 +210,12 @@ def _create(
     location_of: str | None,
 ) -> web.Response:
     if not isinstance(body, dict):
-        return _invalid([{"location": "body", "field": "", "message": "must be a JSON object"}])
+        return validation_error(
+            [{"location": "body", "field": "", "message": "must be a JSON object"}]
+        )
     problems = field_problems(endpoint.request.body, body)
     if problems:
-        return _invalid(problems)
+        return validation_error(problems)
     conflict = _conflict(store, spec, body)
     if conflict is not None:
         return conflict

@@ -24,12 +24,14 @@ from mockserver.catalog.validation import BodyState, request_problems
 from mockserver.server.collections import run_collection_action
 from mockserver.server.faults import perform_fault
 from mockserver.server.guard import GuardRefusal, check_bearer
-from mockserver.server.responses import error_response, header_safe
+from mockserver.server.responses import error_response, header_safe, validation_error
 from mockserver.server.state import STATE, State
+from mockserver.server.stubs import Stub
 
 __all__ = [
     "MATCHED_ENDPOINT",
     "MATCHED_STUB",
+    "answer_from_stubs",
     "answer_variant",
     "endpoint_handler",
     "request_context",
@@ -72,12 +74,6 @@ def _is_static(variant: ResponseVariant) -> bool:
     return variant.is_plain and _static_output(variant)
 
 
-def _reads_body(variant: ResponseVariant) -> bool:
-    return (variant.when is not None and variant.when.has_body) or any(
-        "body" in part.body.uses for part in (variant, *variant.sequence)
-    )
-
-
 def _static_headers(variant: ResponseVariant) -> dict[str, str]:
     headers = {name: value for name, value in variant.headers if isinstance(value, str)}
     if variant.content_type and variant.status not in _NO_BODY_STATUSES:
@@ -101,12 +97,6 @@ async def _parsed_request(request: web.Request, read_body: bool) -> tuple[Reques
         body=body,
     )
     return view, body_state
-
-
-def _invalid_request(problems: list[dict[str, str]]) -> web.Response:
-    return error_response(
-        422, "validation_failed", "The request has invalid fields.", details=problems
-    )
 
 
 def request_context(
@@ -177,6 +167,23 @@ async def answer_variant(
     return response
 
 
+async def answer_from_stubs(
+    request: web.Request,
+    endpoint_id: str,
+    stubs: list[Stub],
+    view: RequestView,
+    state: State,
+    context: Callable[[], dict[str, Any]],
+) -> web.StreamResponse | None:
+    """The answer of the newest stub that matches, counting the call; None when none does."""
+    for stub in list(stubs):  # a copy: answering may use a stub up and remove it
+        if not variant_differences(stub.variant, view, state):
+            state.stubs.use(stub)
+            request[MATCHED_STUB] = stub.id
+            return await answer_variant(request, endpoint_id, stub.variant, state, context)
+    return None
+
+
 def endpoint_handler(endpoint: Endpoint, location_of: str | None = None) -> Handler:
     """The aiohttp handler for one catalog endpoint; ``location_of`` is the created-record URL
     template (``/projects/{id}``) for a collection's create action."""
@@ -203,7 +210,7 @@ def endpoint_handler(endpoint: Endpoint, location_of: str | None = None) -> Hand
         if not needs_view and not stubs:
             return web.Response(body=first.body.static, status=first.status, headers=first_headers)
         view, body_state = await _parsed_request(
-            request, needs_body or any(_reads_body(s.variant) for s in stubs)
+            request, needs_body or any(s.variant.reads_body for s in stubs)
         )
         if validates and not state.config.no_validation:
             problems = request_problems(
@@ -215,16 +222,14 @@ def endpoint_handler(endpoint: Endpoint, location_of: str | None = None) -> Hand
                 body=view.body,
             )
             if problems:
-                return _invalid_request(problems)
+                return validation_error(problems)
 
         def context() -> dict[str, Any]:
             return request_context(request, view, verified, state)
 
-        for stub in list(stubs):
-            if not variant_differences(stub.variant, view, state):
-                state.stubs.use(stub)
-                request[MATCHED_STUB] = stub.id
-                return await answer_variant(request, endpoint.id, stub.variant, state, context)
+        stubbed = await answer_from_stubs(request, endpoint.id, stubs, view, state, context)
+        if stubbed is not None:
+            return stubbed
         misses: list[dict[str, Any]] = []
         for variant in variants:
             if collection is not None and variant.is_default:

@@ -24,6 +24,8 @@ log = logging.getLogger("coherta_mock")
 
 #: (method, path template) of every route the app serves, for "did you mean".
 ROUTES = web.AppKey("coherta_mock_routes", tuple[tuple[str, str], ...])
+#: The closest routes to an unmatched request, found once for the 404 and the journal.
+NEAR_MISSES = web.RequestKey("coherta_mock_near_misses", tuple[str, ...])
 
 
 def suggest_routes(path: str, routes: tuple[tuple[str, str], ...], limit: int = 3) -> list[str]:
@@ -54,12 +56,13 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if exc.status < 400:
             raise
         if exc.status == 404:
-            routes = request.config_dict.get(ROUTES, ())
+            near = tuple(suggest_routes(request.path, request.config_dict.get(ROUTES, ())))
+            request[NEAR_MISSES] = near
             return error_response(
                 404,
                 "not_found",
                 f"No route matches {request.method} {request.path}.",
-                did_you_mean=suggest_routes(request.path, routes),
+                did_you_mean=list(near),
             )
         if exc.status == 405:
             allow = exc.headers.get("Allow", "")
@@ -104,7 +107,9 @@ async def record_requests(request: web.Request, handler: Handler) -> web.StreamR
         with contextlib.suppress(web.HTTPException):
             raw = await request.read()  # cached when the handler has read it already
     endpoint = request.get(MATCHED_ENDPOINT)
-    near = () if endpoint else tuple(suggest_routes(request.path, request.app[ROUTES]))
+    near: tuple[str, ...] = ()
+    if endpoint is None:
+        near = request.get(NEAR_MISSES) or tuple(suggest_routes(request.path, request.app[ROUTES]))
     fault = request.get(FAULT)
     state.journal.record(
         at=state.clock.now(),

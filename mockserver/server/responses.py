@@ -9,7 +9,13 @@ from aiohttp import web
 
 from mockserver.catalog.templating import dump_json
 
-__all__ = ["bearer_challenge", "error_response", "header_safe", "json_response"]
+__all__ = [
+    "bearer_challenge",
+    "error_response",
+    "header_safe",
+    "json_response",
+    "validation_error",
+]
 
 _JSON = "application/json"
 
@@ -42,6 +48,13 @@ def header_safe(value: str) -> str:
     """A header value with control characters percent-encoded, so request data rendered into a
     header (``Location: /teams/{{ path.team_id }}``) can never split or inject headers."""
     return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", value)
+
+
+def validation_error(problems: list[dict[str, str]]) -> web.Response:
+    """422 ``validation_failed`` with one ``details`` entry (location, field, message) each."""
+    return error_response(
+        422, "validation_failed", "The request has invalid fields.", details=problems
+    )
 
 
 def _quoted(value: str) -> str:

@@ -147,3 +147,15 @@ def test_portal_files_ship_in_the_package() -> None:
         assert "http://" not in page.read_text().replace("http://127", "")
         assert "https://" not in page.read_text()
     assert shutil.which("chromium") or Path("/usr/bin/chromium").exists()
+
+
+async def test_portal_page_cache_stays_bounded(shipped_client: TestClient) -> None:
+    """Pages are kept per base URL, but many Host headers cannot grow the cache without bound."""
+    from mockserver.portal import views
+
+    for i in range(80):
+        resp = await shipped_client.get("/docs/", headers={"Host": f"host{i}.example:8080"})
+        assert resp.status == 200
+        assert f"http://host{i}.example:8080/token" in await resp.text()
+    portal = next(app for app in shipped_client.app._subapps if views._PAGES in app)
+    assert len(portal[views._PAGES]) <= views._MAX_CACHED_PAGES
