@@ -33,11 +33,15 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
+# pip-audit checks the installed environment against PyPI's advisory data over HTTPS (the
+# editable project itself is skipped); PIP_AUDIT_FLAGS=--strict also fails on any package the
+# service could not look up.
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/pip-audit --local --skip-editable --progress-spinner off $(PIP_AUDIT_FLAGS)
 
 check: $(RUN_STAMP)
 	$(BIN)/coherta-mock check fixtures
