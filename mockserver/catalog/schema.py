@@ -3,20 +3,28 @@
 The schemas shipped in ``schemas/`` are the single description of fixture format v1: editors use
 them through yaml-language-server, and the loader checks every file against them before it builds
 anything, turning each schema error into a Problem at the offending key or value.
+
+Two validators share the work. A compiled one (jsonschema-rs) answers "is this file valid?" in a
+fraction of a millisecond, which is all a clean load asks; only a file it refuses goes through
+the jsonschema package's ``iter_errors``, whose errors carry what the readable, located messages
+are made of (keyword, failing sub-schema, value). Each validator is built once per process, and
+the jsonschema package is imported only when a file or stub has a problem.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from mockserver.catalog.yamlsource import Path_, YamlDocument
 from mockserver.errors import Problem
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["SCHEMA_NAMES", "schema_problems", "schema_text", "stub_problems"]
 
@@ -46,8 +54,39 @@ def schema_text(name: str) -> str:
 
 
 @cache
+def _schema(name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(schema_text(name))
+    return schema
+
+
+@cache
 def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_text(name)))
+    """The full validator of a shipped schema, for located messages; built once."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_schema(name))
+
+
+def _fast_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
+    """A compiled validity check of ``schema``: True means valid, False means look closer."""
+    import jsonschema_rs
+
+    is_valid = jsonschema_rs.Draft202012Validator(schema).is_valid
+
+    def check(instance: Any) -> bool:
+        try:
+            return is_valid(instance)
+        except (ValueError, TypeError, OverflowError):
+            # Data JSON cannot hold (a non-string key, an integer past 64 bits...): let the
+            # full validator judge it.
+            return False
+
+    return check
+
+
+@cache
+def _fast(name: str) -> Callable[[Any], bool]:
+    return _fast_check(_schema(name))
 
 
 def _describe(path: Path_) -> str:
@@ -121,6 +160,8 @@ def _messages(error: ValidationError) -> list[tuple[Path_, str, bool]]:
 def schema_problems(doc: YamlDocument, name: str) -> list[Problem]:
     """Every way ``doc`` breaks the named schema, each located in the file."""
     problems: list[Problem] = []
+    if _fast(name)(doc.data):
+        return problems
     for error in _validator(name).iter_errors(doc.data):
         for path, message, at_key in _messages(error):
             problems.append(doc.problem(path, message, key=at_key))
@@ -128,9 +169,8 @@ def schema_problems(doc: YamlDocument, name: str) -> list[Problem]:
 
 
 @cache
-def _stub_validator() -> Draft202012Validator:
-    group = json.loads(schema_text("group"))
-    defs = group["$defs"]
+def _stub_schema() -> dict[str, Any]:
+    defs = _schema("group")["$defs"]
     response = defs["response"]
     properties = {k: v for k, v in response["properties"].items() if k != "body_file"}
     properties.update(
@@ -141,20 +181,32 @@ def _stub_validator() -> Draft202012Validator:
             "times": {"type": "integer", "minimum": 1},
         }
     )
-    return Draft202012Validator(
-        {
-            "$defs": defs,
-            "type": "object",
-            "additionalProperties": False,
-            "properties": properties,
-        }
-    )
+    return {
+        "$defs": defs,
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+@cache
+def _stub_fast() -> Callable[[Any], bool]:
+    return _fast_check(_stub_schema())
+
+
+@cache
+def _stub_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_stub_schema())
 
 
 def stub_problems(payload: Any) -> list[str]:
     """Every way a runtime stub's JSON breaks the stub form (a fixture response plus target)."""
     if not isinstance(payload, dict):
         return [f"the stub must be a JSON object, not {_found(payload)}"]
+    if _stub_fast()(payload):
+        return []
     return [
         message
         for error in _stub_validator().iter_errors(payload)
