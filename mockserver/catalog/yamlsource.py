@@ -116,8 +116,19 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise self.fail(node, f"unsupported YAML tag {node.tag!r}; use plain values")
-            return self.loader.construct_object(node, deep=True)
+            return self.scalar(node)
         raise self.fail(node, f"unsupported YAML node {type(node).__name__}")
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        # An explicit tag on text that does not fit it (`!!float abc`, `!!int 0x_`, `!!bool maybe`)
+        # makes PyYAML's constructors raise plain Python errors.
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, KeyError, TypeError, OverflowError):
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise self.fail(
+                node, f"{node.value[:60]!r} is not a valid {kind}; drop the !!{kind} tag or fix it"
+            ) from None
 
     def build_mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         if node.tag != "tag:yaml.org,2002:map":
@@ -128,7 +139,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
                 raise self.fail(key_node, "mapping keys must be plain scalars")
-            raw: Hashable = self.loader.construct_object(key_node, deep=True)
+            raw: Hashable = self.scalar(key_node)
             key = str(raw) if raw is not None else "null"
             key_pos = _pos(key_node.start_mark)
             if key in seen:
@@ -155,6 +166,16 @@ def _decode(file: str, raw: bytes) -> str:
     return text
 
 
+def _reader_position(text: str, offset: int) -> Position:
+    """The line and column of a ReaderError's offset: LibYAML counts UTF-8 bytes, PyYAML
+    characters."""
+    if issubclass(_Loader, getattr(yaml, "CSafeLoader", ())):
+        before = text.encode("utf-8")[:offset].decode("utf-8", errors="replace")
+    else:
+        before = text[:offset]
+    return Position(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+
+
 def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     """Read one YAML document safely, keeping positions; raise FixtureError with a location."""
     file = display or str(path)
@@ -176,6 +197,14 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
         what = " ".join(part for part in (exc.context, exc.problem) if part)
         raise FixtureError.single(
             file, f"YAML syntax error: {what}", pos.line, pos.column
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        pos = _reader_position(text, exc.position)
+        raise FixtureError.single(
+            file,
+            f"character U+{exc.character:04X} is not allowed in YAML ({exc.reason}); remove it",
+            pos.line,
+            pos.column,
         ) from None
     except yaml.YAMLError as exc:
         raise FixtureError.single(file, f"YAML error: {exc}") from None
