@@ -7,6 +7,7 @@ only, unless the server has a control key, which every caller must then send as
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
@@ -18,11 +19,13 @@ from aiohttp.typedefs import Handler
 from mockserver import __version__
 from mockserver.control import operations
 from mockserver.errors import ControlError
+from mockserver.server.dispatch import json_errors
 from mockserver.server.responses import error_response, json_response
 from mockserver.server.state import STATE, State
 
-__all__ = ["CONTROL_KEY_HEADER", "create_control_app", "is_loopback"]
+__all__ = ["CONTROL_KEY_HEADER", "CONTROL_PREFIX", "add_control_routes", "is_loopback"]
 
+CONTROL_PREFIX = "/__mock"
 CONTROL_KEY_HEADER = "X-Mock-Control-Key"
 
 
@@ -39,12 +42,9 @@ def is_loopback(remote: str | None) -> bool:
     return address.is_loopback
 
 
-@web.middleware
-async def control_access(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Loopback callers only, or every caller with the configured control key."""
-    if request.match_info.route.name == "health":
-        return await handler(request)  # probes (Kubernetes, Docker) must reach it from anywhere
-    key = request.config_dict[STATE].config.control_key
+def _refusal(request: web.Request) -> web.Response | None:
+    """Why this caller may not use the control API, or None when it may."""
+    key = request.app[STATE].config.control_key
     if key is not None:
         given = request.headers.get(CONTROL_KEY_HEADER, "")
         if not hmac.compare_digest(given.encode(), key.encode()):
@@ -61,11 +61,22 @@ async def control_access(request: web.Request, handler: Handler) -> web.StreamRe
             "The control API answers loopback callers only; start the mock with --control-key "
             f"(COHERTA_MOCK_CONTROL_KEY) and send {CONTROL_KEY_HEADER} to reach it from elsewhere.",
         )
-    return await handler(request)
+    return None
+
+
+def _restricted(handler: Handler) -> Handler:
+    """``handler`` for loopback callers only, or every caller with the configured control key."""
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.StreamResponse:
+        refusal = _refusal(request)
+        return refusal if refusal is not None else await handler(request)
+
+    return checked
 
 
 def _state(request: web.Request) -> State:
-    return request.config_dict[STATE]
+    return request.app[STATE]
 
 
 async def _json(request: web.Request) -> Any:
@@ -236,28 +247,34 @@ async def get_collection(request: web.Request) -> web.Response:
     return json_response({"name": name, "records": records})
 
 
-def create_control_app() -> web.Application:
-    """The sub-application served under ``/__mock/``."""
-    app = web.Application(middlewares=[control_access])
-    app.router.add_get("/health", health, allow_head=True, name="health")
-    app.router.add_post("/reset", reset)
-    app.router.add_get("/requests", list_requests)
-    app.router.add_delete("/requests", clear_requests)
-    app.router.add_get("/requests/unmatched", unmatched_requests)
-    app.router.add_post("/stubs", create_stub)
-    app.router.add_get("/stubs", list_stubs)
-    app.router.add_delete("/stubs/{stub_id}", delete_stub)
-    app.router.add_get("/clock", get_clock)
-    app.router.add_post("/clock", set_clock)
-    app.router.add_get("/routes", routes)
-    app.router.add_get("/scenarios", get_scenarios)
-    app.router.add_put("/scenarios/{name}", put_scenario)
-    app.router.add_get("/chaos", get_chaos)
-    app.router.add_put("/chaos", put_chaos)
-    app.router.add_delete("/chaos", delete_chaos)
-    app.router.add_get("/revocations", get_revocations)
-    app.router.add_post("/revocations", post_revocation)
-    app.router.add_delete("/revocations/{username}", delete_revocation)
-    app.router.add_get("/collections", get_collections)
-    app.router.add_get("/collections/{name}", get_collection)
-    return app
+#: Each route of the control API: method, path under CONTROL_PREFIX, handler.
+_ROUTES: tuple[tuple[str, str, Handler], ...] = (
+    ("POST", "/reset", reset),
+    ("GET", "/requests", list_requests),
+    ("DELETE", "/requests", clear_requests),
+    ("GET", "/requests/unmatched", unmatched_requests),
+    ("POST", "/stubs", create_stub),
+    ("GET", "/stubs", list_stubs),
+    ("DELETE", "/stubs/{stub_id}", delete_stub),
+    ("GET", "/clock", get_clock),
+    ("POST", "/clock", set_clock),
+    ("GET", "/routes", routes),
+    ("GET", "/scenarios", get_scenarios),
+    ("PUT", "/scenarios/{name}", put_scenario),
+    ("GET", "/chaos", get_chaos),
+    ("PUT", "/chaos", put_chaos),
+    ("DELETE", "/chaos", delete_chaos),
+    ("GET", "/revocations", get_revocations),
+    ("POST", "/revocations", post_revocation),
+    ("DELETE", "/revocations/{username}", delete_revocation),
+    ("GET", "/collections", get_collections),
+    ("GET", "/collections/{name}", get_collection),
+)
+
+
+def add_control_routes(app: web.Application) -> None:
+    """Serve the control API under ``/__mock/`` on ``app``."""
+    # Probes (Kubernetes, Docker) must reach the health check from anywhere.
+    app.router.add_get(f"{CONTROL_PREFIX}/health", json_errors(health), allow_head=True)
+    for method, path, handler in _ROUTES:
+        app.router.add_route(method, CONTROL_PREFIX + path, json_errors(_restricted(handler)))

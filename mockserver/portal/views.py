@@ -1,6 +1,6 @@
 """The portal's pages, rendered server-side with Jinja2 from the loaded catalog.
 
-Pages are rendered once per base URL and kept: the catalog cannot change while the mock runs.
+Pages are rendered once per base URL and catalog generation, and kept until a reload.
 Static files are read into memory at start-up and served by name from that fixed set, so no
 request path ever reaches the file system.
 """
@@ -16,17 +16,18 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from mockserver.catalog.model import Catalog, Endpoint
 from mockserver.portal.samples import curl_sample, example_value
+from mockserver.server.dispatch import json_errors
 from mockserver.server.responses import error_response
 from mockserver.server.state import STATE
 
-__all__ = ["PORTAL_PREFIX", "create_portal_app"]
+__all__ = ["PORTAL_PREFIX", "add_portal_routes", "to_overview"]
 
 PORTAL_PREFIX = "/docs"
 _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _MAX_CACHED_PAGES = 32
 _ENV = web.AppKey("coherta_portal_env", Environment)
-_PAGES = web.AppKey("coherta_portal_pages", dict[tuple[str, str], bytes])
+_PAGES = web.AppKey("coherta_portal_pages", dict[tuple[str, str, int], bytes])
 _STATIC = web.AppKey("coherta_portal_static", dict[str, tuple[bytes, str]])
 
 
@@ -64,7 +65,7 @@ def _endpoint_view(endpoint: Endpoint, base_url: str) -> dict[str, Any]:
 
 
 def _base_url(request: web.Request) -> str:
-    public = request.config_dict[STATE].config.public_url
+    public = request.app[STATE].config.public_url
     return public.rstrip("/") if public else str(request.url.origin())
 
 
@@ -81,11 +82,12 @@ async def reference(request: web.Request) -> web.Response:
 def _page(request: web.Request, page: str) -> web.Response:
     base = _base_url(request)
     cache = request.app[_PAGES]
-    key = (page, base)
+    generation = request.app[STATE].generation
+    key = (page, base, generation.number)
     if key not in cache:
         if len(cache) >= _MAX_CACHED_PAGES:
             cache.clear()  # each Host header makes a page: keep memory bounded whatever arrives
-        catalog: Catalog = request.config_dict[STATE].catalog
+        catalog: Catalog = generation.catalog
         context: dict[str, Any] = {
             "catalog": catalog,
             "totals": catalog.totals(),
@@ -128,13 +130,13 @@ def _static_files() -> dict[str, tuple[bytes, str]]:
     return files
 
 
-def create_portal_app() -> web.Application:
-    """The sub-application served under ``/docs/``."""
-    app = web.Application()
+def add_portal_routes(app: web.Application) -> None:
+    """Serve the portal under ``/docs/`` on ``app``."""
     app[_ENV] = _environment()
     app[_PAGES] = {}
     app[_STATIC] = _static_files()
-    app.router.add_get("/", overview)
-    app.router.add_get("/reference", reference)
-    app.router.add_get("/static/{name}", static)
-    return app
+    # GET /docs redirects to the overview; GET / does too when the catalog has no route there.
+    app.router.add_get(PORTAL_PREFIX, json_errors(to_overview))
+    app.router.add_get(f"{PORTAL_PREFIX}/", json_errors(overview))
+    app.router.add_get(f"{PORTAL_PREFIX}/reference", json_errors(reference))
+    app.router.add_get(f"{PORTAL_PREFIX}/static/{{name}}", json_errors(static))

@@ -11,26 +11,27 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
 
-from mockserver.auth.issuer import VerifiedToken
+from mockserver.auth.issuer import TokenIssuer, VerifiedToken
 from mockserver.catalog.matching import RequestView
 from mockserver.catalog.model import Endpoint, ResponseVariant
 from mockserver.catalog.templating import TemplateRenderError
 from mockserver.catalog.validation import BodyState, request_problems
-from mockserver.server.collections import run_collection_action
+from mockserver.server.collections import CollectionStore, run_collection_action
 from mockserver.server.faults import perform_fault
 from mockserver.server.guard import GuardRefusal, check_bearer
 from mockserver.server.responses import error_response, header_safe, validation_error
-from mockserver.server.state import STATE, State
+from mockserver.server.state import State
 from mockserver.server.stubs import Stub
 
 __all__ = [
     "MATCHED_ENDPOINT",
     "MATCHED_STUB",
+    "RouteHandler",
     "answer_from_stubs",
     "answer_variant",
     "endpoint_handler",
@@ -39,7 +40,8 @@ __all__ = [
     "variant_differences",
 ]
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: A catalog route's handler: the request and the path parameters its route matched.
+RouteHandler = Callable[[web.Request, Mapping[str, str]], Awaitable[web.StreamResponse]]
 log = logging.getLogger("coherta_mock")
 _NO_BODY_STATUSES = frozenset({204, 304})
 
@@ -81,17 +83,21 @@ def _static_headers(variant: ResponseVariant) -> dict[str, str]:
     return headers
 
 
-async def request_view(request: web.Request, read_body: bool) -> RequestView:
+async def request_view(
+    request: web.Request, params: Mapping[str, str], read_body: bool
+) -> RequestView:
     """What conditions and templates see of ``request``."""
-    return (await _parsed_request(request, read_body))[0]
+    return (await _parsed_request(request, params, read_body))[0]
 
 
-async def _parsed_request(request: web.Request, read_body: bool) -> tuple[RequestView, BodyState]:
+async def _parsed_request(
+    request: web.Request, params: Mapping[str, str], read_body: bool
+) -> tuple[RequestView, BodyState]:
     body_state, body = await _json_body(request) if read_body else (BodyState.ABSENT, None)
     view = RequestView(
         method=request.method,
         path=request.path,
-        path_params=request.match_info,
+        path_params=params,
         query=_first_values(request.query),
         headers=request.headers,
         body=body,
@@ -184,9 +190,16 @@ async def answer_from_stubs(
     return None
 
 
-def endpoint_handler(endpoint: Endpoint, location_of: str | None = None) -> Handler:
-    """The aiohttp handler for one catalog endpoint; ``location_of`` is the created-record URL
-    template (``/projects/{id}``) for a collection's create action."""
+def endpoint_handler(
+    endpoint: Endpoint,
+    state: State,
+    issuer: TokenIssuer,
+    collections: CollectionStore,
+    location_of: str | None = None,
+) -> RouteHandler:
+    """The handler of one catalog endpoint, answering from ``issuer`` and ``collections`` (its
+    generation's); ``location_of`` is the created-record URL template (``/projects/{id}``) for a
+    collection's create action."""
     variants = endpoint.responses
     collection = endpoint.collection
     validates = endpoint.validate and any(True for _ in endpoint.request.all_fields())
@@ -197,20 +210,19 @@ def endpoint_handler(endpoint: Endpoint, location_of: str | None = None) -> Hand
     first = variants[0]
     first_headers = _static_headers(first)
 
-    async def handle(request: web.Request) -> web.StreamResponse:
-        state = request.app[STATE]
+    async def handle(request: web.Request, params: Mapping[str, str]) -> web.StreamResponse:
         request[MATCHED_ENDPOINT] = endpoint.id
         verified: VerifiedToken | None = None
         if endpoint.protected:
             try:
-                verified = check_bearer(request, state.issuer, endpoint.scopes)
+                verified = check_bearer(request, issuer, endpoint.scopes)
             except GuardRefusal as refusal:
                 return refusal.response
         stubs = state.stubs.for_endpoint(endpoint.id)
         if not needs_view and not stubs:
             return web.Response(body=first.body.static, status=first.status, headers=first_headers)
         view, body_state = await _parsed_request(
-            request, needs_body or any(s.variant.reads_body for s in stubs)
+            request, params, needs_body or any(s.variant.reads_body for s in stubs)
         )
         if validates and not state.config.no_validation:
             problems = request_problems(
@@ -247,7 +259,7 @@ def endpoint_handler(endpoint: Endpoint, location_of: str | None = None) -> Hand
                 for name, value in view.path_params.items():
                     location = location.replace("{" + name + "}", header_safe(value))
             return run_collection_action(
-                state.collections,
+                collections,
                 endpoint,
                 path=request.path,
                 path_params=view.path_params,

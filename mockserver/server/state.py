@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from mockserver.auth.issuer import TokenIssuer
 from mockserver.catalog.model import Catalog, ResponseVariant
 from mockserver.clock import Clock
 from mockserver.config import Config
+from mockserver.errors import Problem
 from mockserver.server.chaos import Chaos
-from mockserver.server.collections import CollectionStore
 from mockserver.server.journal import Journal
 from mockserver.server.stubs import StubRegistry
+
+if TYPE_CHECKING:
+    from mockserver.auth.issuer import TokenIssuer
+    from mockserver.server.collections import CollectionStore
+    from mockserver.server.generation import Generation
 
 __all__ = ["INITIAL_SCENARIO_STATE", "STATE", "State"]
 
@@ -24,15 +29,19 @@ INITIAL_SCENARIO_STATE = "Started"
 
 @dataclass
 class State:
-    """Everything a running mock may change, and ``reset()`` that puts it all back."""
+    """Everything a running mock may change, and ``reset()`` that puts it all back.
+
+    What is built from the fixtures (catalog, routes, token issuer, collections) lives in one
+    ``Generation``, which a reload replaces whole; the rest outlives reloads.
+    """
 
     config: Config
-    catalog: Catalog
     clock: Clock = field(default_factory=Clock)
-    issuer: TokenIssuer = field(init=False)
+    generation: Generation = field(init=False)
+    #: Why the last reload failed (the previous generation still serves); empty when it didn't.
+    reload_problems: tuple[Problem, ...] = ()
     journal: Journal = field(init=False)
     stubs: StubRegistry = field(default_factory=StubRegistry)
-    collections: CollectionStore = field(init=False)
     chaos: Chaos = field(init=False)
     scenarios: dict[str, str] = field(default_factory=dict)
     #: Calls answered so far by each sequence, keyed by the variant's identity.
@@ -40,11 +49,29 @@ class State:
     rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
-        self.issuer = TokenIssuer(self.catalog.auth, self.clock)
         self.journal = Journal(self.config.journal_size)
-        self.collections = CollectionStore(self.catalog.collections)
         self.chaos = Chaos(self.config.chaos, self.config.chaos_faults, self.config.seed)
         self.rng = random.Random(self.config.seed)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog being served."""
+        return self.generation.catalog
+
+    @property
+    def issuer(self) -> TokenIssuer:
+        """The token issuer of the catalog being served."""
+        return self.generation.issuer
+
+    @property
+    def collections(self) -> CollectionStore:
+        """The stateful collections of the catalog being served."""
+        return self.generation.collections
+
+    @property
+    def misbehaving(self) -> bool:
+        """Whether global latency or chaos applies to catalog requests."""
+        return self.config.latency is not None or self.chaos.probability > 0
 
     def scenario_state(self, name: str) -> str:
         """The current state of a scenario."""
@@ -63,10 +90,10 @@ class State:
         """Back to the state just after start-up: journal, stubs, clock, tokens, collections,
         scenarios, sequences, chaos and the random generator."""
         self.clock.reset()
-        self.issuer.reset()
+        self.generation.issuer.reset()
         self.journal.clear()
         self.stubs.clear()
-        self.collections.reset()
+        self.generation.collections.reset()
         self.scenarios.clear()
         self.sequences.clear()
         self.chaos.configure(self.config.chaos, self.config.chaos_faults, self.config.seed)

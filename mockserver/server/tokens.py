@@ -7,10 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
+from mockserver.auth.issuer import TokenIssuer
 from mockserver.errors import InvalidRequestError, TokenError, UnsupportedGrantError
 from mockserver.server.guard import GuardRefusal, bearer_token
 from mockserver.server.responses import bearer_challenge, error_response, json_response
-from mockserver.server.state import STATE
 
 __all__ = ["jwks", "token", "token_renew"]
 
@@ -75,10 +75,9 @@ def _required_text(fields: dict[str, Any], name: str) -> str:
     return value
 
 
-async def token(request: web.Request) -> web.Response:
+async def token(request: web.Request, issuer: TokenIssuer) -> web.Response:
     """``POST /token``: username and password (JSON or form) for an access token."""
-    state = request.app[STATE]
-    realm = state.issuer.settings.realm
+    realm = issuer.settings.realm
     try:
         fields = await _fields(request)
         grant_type = _optional_text(fields, "grant_type")
@@ -89,7 +88,7 @@ async def token(request: web.Request) -> web.Response:
         username = _required_text(fields, "username")
         password = _required_text(fields, "password")
         scope = _optional_text(fields, "scope")
-        grant = state.issuer.authenticate(username, password, scope)
+        grant = issuer.authenticate(username, password, scope)
     except TokenError as exc:
         return _refusal(exc, realm)
     except _UnsupportedMediaType as exc:
@@ -103,13 +102,12 @@ async def token(request: web.Request) -> web.Response:
     return json_response(grant.as_dict(), headers=dict(_NO_STORE))
 
 
-async def token_renew(request: web.Request) -> web.Response:
+async def token_renew(request: web.Request, issuer: TokenIssuer) -> web.Response:
     """``POST /token/renew``: the current token (even expired) as Bearer for a fresh one."""
-    state = request.app[STATE]
-    realm = state.issuer.settings.realm
+    realm = issuer.settings.realm
     try:
         current = bearer_token(request, realm)
-        grant = state.issuer.renew(current)
+        grant = issuer.renew(current)
     except GuardRefusal as refusal:
         refusal.response.headers.update(_NO_STORE)
         return refusal.response
@@ -118,6 +116,6 @@ async def token_renew(request: web.Request) -> web.Response:
     return json_response(grant.as_dict(), headers=dict(_NO_STORE))
 
 
-async def jwks(request: web.Request) -> web.Response:
+async def jwks(request: web.Request, issuer: TokenIssuer) -> web.Response:
     """``GET /.well-known/jwks.json``: the public keys that verify tokens (empty for HS*)."""
-    return json_response(request.app[STATE].issuer.keys.jwks)
+    return json_response(issuer.keys.jwks)

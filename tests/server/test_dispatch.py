@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
-from mockserver.server.middleware import suggest_routes
+from mockserver.server.dispatch import suggest_routes
 
 
 async def test_unknown_path_is_404_with_did_you_mean(client: TestClient) -> None:
