@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: run test lint check bench bench-smoke screenshots chromium clean
+.PHONY: run test lint check bench bench-peers bench-smoke screenshots chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,15 +46,18 @@ lint: $(STAMP)
 check: $(RUN_STAMP)
 	$(BIN)/coherta-mock check fixtures
 
-# Benchmarks print figures with ratios against baselines measured in the same run; CI runs only
-# the smoke version (part of `make test`), which checks that the harness works.
+# Benchmarks print figures with ratios against baselines measured in the same run (issue 9's
+# targets at the end). `bench` takes a few minutes; `bench-peers` adds WireMock, Mockoon,
+# json-server and oauth2-mock-server (npm packages in ~/.cache/coherta-mock-bench/peers, Java 17)
+# and writes benchmarks/RESULTS.md. CI runs only the smoke version (tests/test_benchmarks.py).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_reset.py --rounds 5000
-	$(BIN)/python benchmarks/bench_throughput.py --seconds 10
+	$(BIN)/python -m benchmarks
+
+bench-peers: $(STAMP)
+	$(BIN)/python -m benchmarks --peers --results benchmarks/RESULTS.md --json benchmarks/results.json
 
 bench-smoke: $(STAMP)
-	$(BIN)/python benchmarks/bench_reset.py --rounds 20
-	$(BIN)/python benchmarks/bench_throughput.py --seconds 1
+	$(BIN)/python -m benchmarks --profile smoke
 
 screenshots: $(STAMP) chromium
 	$(BIN)/python docs/screenshots.py --out docs/images

@@ -1,238 +1,285 @@
-"""Throughput and latency of the mock against a bare aiohttp handler, measured in one run.
+"""Throughput and latency: the mock's routes against a bare aiohttp handler, in one run.
 
-Each server runs in its own process on a loopback port; the load comes from wrk (Debian's
-package) when installed, else from a bounded Python load generator. Reported: requests/s, p50
-and p99, and each figure as a ratio of the bare aiohttp baseline measured in the same run.
+Every server runs in its own process on a loopback port and stays up for the whole measurement;
+each round drives every route once, in turn, so drift on a shared machine hits all of them alike,
+and the ratios pair each route with the baseline of the same round. The baseline is the bare
+handler on the mock's event loop (uvloop when importable, as the mock's CLI picks it); a second
+bare row on the default asyncio loop shows what the loop alone is worth.
 
-Run: ``python benchmarks/bench_throughput.py [--seconds 5] [--connections 32]``.
+Run alone: ``python -m benchmarks.bench_throughput [--seconds 4] [--rounds 3]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import importlib.util
 import json
-import os
-import re
-import shutil
-import signal
-import statistics
-import subprocess
 import sys
-import tempfile
-import textwrap
 import time
 import urllib.request
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
 
-#: Whether wrk drives the load (set from --load at start).
-USE_WRK = [bool(shutil.which("wrk"))]
+from benchmarks.canned import status_body
+from benchmarks.load import LoadResult, Request, load_tool, measure
+from benchmarks.procs import Server, event_loop_of, start_announcing
+from benchmarks.results import Row, Section, Stat
 
-BARE_SERVER = textwrap.dedent(
-    """
-    import sys
-    from aiohttp import web
+__all__ = [
+    "TOKEN_BODY",
+    "LoadSettings",
+    "Route",
+    "Servers",
+    "mock_routes",
+    "mock_token",
+    "run",
+    "section",
+    "start_servers",
+]
 
-    async def handler(request):
-        return web.Response(body=b'{"status":"ok"}', content_type="application/json")
-
-    app = web.Application()
-    app.router.add_get("/status", handler)
-    runner = web.AppRunner(app, access_log=None)
-
-    async def main():
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        print(f"listening on http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
-        import asyncio
-        await asyncio.Event().wait()
-
-    import asyncio
-    asyncio.run(main())
-    """
-)
+TOKEN_BODY = b'{"username":"demo","password":"secret"}'
+JSON = {"Content-Type": "application/json"}
 
 
-def _start(argv: list[str]) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-        if match:
-            return proc, match.group(1)
-    proc.kill()
-    raise RuntimeError(f"server did not start: {argv}")
+@dataclass(frozen=True, kw_only=True)
+class LoadSettings:
+    """How hard and how long to drive each route."""
+
+    seconds: float = 4.0
+    rounds: int = 3
+    connections: int = 32
+    warmup: float = 1.0
+    tool: str = "auto"
 
 
-def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+@dataclass(kw_only=True)
+class Route:
+    """One measured route of one server; ``baseline`` names the row it is compared with."""
+
+    key: str
+    name: str
+    server: Server
+    path: str
+    method: str = "GET"
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    baseline: str | None = "throughput.bare"
+    warmup: float | None = None
+    results: list[LoadResult] = field(default_factory=list)
+
+    def request(self) -> Request:
+        """The request to drive."""
+        return Request(
+            url=self.server.url + self.path,
+            method=self.method,
+            body=self.body,
+            headers=self.headers,
+        )
 
 
-def _wrk(url: str, seconds: int, connections: int, script: str | None) -> dict[str, float]:
-    argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    if script:
-        argv[1:1] = ["-s", script]
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30).stdout
+@dataclass(kw_only=True)
+class Servers:
+    """The servers of one throughput run, by role."""
 
-    def ms(label: str) -> float:
-        match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)", out, re.MULTILINE)
-        if not match:
-            return float("nan")
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "rps": float(rps.group(1)) if rps else float("nan"),
-        "p50": ms("50%"),
-        "p99": ms("99%"),
-        "non_2xx": float(errors.group(1)) if errors else 0.0,
-    }
+    bare: Server
+    bare_asyncio: Server | None
+    mock: Server
+    generated: Server | None = None
+    loops: dict[str, str] = field(default_factory=dict)
 
 
-async def _python_load(
-    url: str,
-    seconds: int,
-    connections: int,
-    method: str,
-    body: bytes | None,
-    headers: dict[str, str],
-) -> dict[str, float]:
-    import aiohttp
-
-    latencies: list[float] = []
-    bad = 0
-    stop = time.monotonic() + seconds
-
-    async def worker(session: aiohttp.ClientSession) -> None:
-        nonlocal bad
-        while time.monotonic() < stop and len(latencies) < 2_000_000:
-            start = time.perf_counter()
-            async with session.request(method, url, data=body, headers=headers) as resp:
-                await resp.read()
-                bad += resp.status >= 300
-            latencies.append(time.perf_counter() - start)
-
-    async with aiohttp.ClientSession() as session:
-        await asyncio.gather(*(worker(session) for _ in range(connections)))
-    ordered = sorted(latencies)
-    return {
-        "rps": len(latencies) / seconds,
-        "p50": statistics.median(ordered) * 1000,
-        "p99": ordered[int(len(ordered) * 0.99) - 1] * 1000,
-        "non_2xx": float(bad),
-    }
+def mock_token(url: str) -> str:
+    """An access token for demo/secret from the mock at ``url``."""
+    request = urllib.request.Request(f"{url}/token", data=TOKEN_BODY, headers=JSON)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        token: str = json.load(response)["access_token"]
+    return token
 
 
-def _measure(
-    url: str,
-    seconds: int,
-    connections: int,
-    method: str = "GET",
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-) -> dict[str, float]:
-    headers = headers or {}
-    if USE_WRK[0]:
-        lua = None
-        if method != "GET" or headers:
-            fd, lua = tempfile.mkstemp(suffix=".lua")
-            lines = [f'wrk.method = "{method}"']
-            if body is not None:
-                lines.append(f"wrk.body = {json.dumps(body.decode())}")
-            lines += [f'wrk.headers["{k}"] = {json.dumps(v)}' for k, v in headers.items()]
-            os.write(fd, "\n".join(lines).encode())
-            os.close(fd)
-        try:
-            return _wrk(url, seconds, connections, lua)
-        finally:
-            if lua:
-                os.unlink(lua)
-    return asyncio.run(_python_load(url, seconds, connections, method, body, headers))
+def start_servers(stack: ExitStack, generated: Path | None) -> Servers:
+    """Start the baselines, the mock and (with ``generated``) the mock on a large catalog."""
+    python = sys.executable
+    body = status_body().decode()
+
+    def start(name: str, argv: list[str], timeout: float = 60.0) -> Server:
+        server = start_announcing(name, argv, timeout=timeout)
+        stack.callback(server.stop)
+        return server
+
+    uvloop = importlib.util.find_spec("uvloop") is not None
+    bare = start("bare", [python, "-m", "benchmarks.bare_server", "--loop", "auto", "--body", body])
+    bare_asyncio = None
+    if uvloop:
+        bare_asyncio = start(
+            "bare-asyncio",
+            [python, "-m", "benchmarks.bare_server", "--loop", "asyncio", "--body", body],
+        )
+    mock = start("mock", [python, "-m", "mockserver", "serve", "--port", "0"])
+    servers = Servers(bare=bare, bare_asyncio=bare_asyncio, mock=mock)
+    if generated is not None:
+        servers.generated = start(
+            "mock-10k",
+            [python, "-m", "mockserver", "serve", "--port", "0", "--fixtures", str(generated)],
+            timeout=600.0,  # a slow loader is a finding, not a reason to stop the run
+        )
+    for role in ("bare", "bare_asyncio", "mock", "generated"):
+        server = getattr(servers, role)
+        if server is not None:
+            servers.loops[role] = event_loop_of(server.pid)
+    return servers
+
+
+def mock_routes(servers: Servers, generated_paths: tuple[str, str] | None) -> list[Route]:
+    """The baselines' and the mock's routes (and the large catalog's, when it runs)."""
+    auth = {"Authorization": f"Bearer {mock_token(servers.mock.url)}"}
+    loop = servers.loops["bare"]
+    routes = [
+        Route(
+            key="throughput.bare",
+            name=f"bare aiohttp handler ({loop}, the baseline)",
+            server=servers.bare,
+            path="/status",
+            baseline=None,
+        )
+    ]
+    if servers.bare_asyncio is not None:
+        routes.append(
+            Route(
+                key="throughput.bare_asyncio",
+                name="bare aiohttp handler (default asyncio loop)",
+                server=servers.bare_asyncio,
+                path="/status",
+            )
+        )
+    m = servers.mock
+    routes += [
+        Route(key="throughput.status", name="mock: open GET /status", server=m, path="/status"),
+        Route(
+            key="throughput.audit_logs",
+            name="mock: protected GET /audit-logs",
+            server=m,
+            path="/audit-logs",
+            headers=auth,
+        ),
+        Route(
+            key="throughput.users_me",
+            name="mock: protected templated GET /users/me",
+            server=m,
+            path="/users/me",
+            headers=auth,
+        ),
+        Route(
+            key="throughput.token",
+            name="mock: POST /token",
+            server=m,
+            path="/token",
+            method="POST",
+            body=TOKEN_BODY,
+            headers=JSON,
+        ),
+    ]
+    g = servers.generated
+    if g is not None and generated_paths is not None:
+        g_auth = {"Authorization": f"Bearer {mock_token(g.url)}"}
+        open_path, protected_path = generated_paths
+        routes += [
+            Route(
+                key="large.status",
+                name="large catalog: open GET /status",
+                server=g,
+                path="/status",
+                baseline="throughput.status",
+            ),
+            Route(
+                key="large.audit_logs",
+                name="large catalog: protected GET /audit-logs",
+                server=g,
+                path="/audit-logs",
+                headers=g_auth,
+                baseline="throughput.audit_logs",
+            ),
+            Route(
+                key="large.open_generated",
+                name=f"large catalog: open GET {open_path}",
+                server=g,
+                path=open_path,
+                baseline="throughput.status",
+            ),
+            Route(
+                key="large.protected_generated",
+                name=f"large catalog: protected GET {protected_path}",
+                server=g,
+                path=protected_path,
+                headers=g_auth,
+                baseline="throughput.audit_logs",
+            ),
+        ]
+    return routes
+
+
+def run(
+    routes: list[Route],
+    settings: LoadSettings,
+    after_round: Callable[[int], None] | None = None,
+) -> None:
+    """Warm every route up, then drive each once per round; results land on the routes."""
+    tool = load_tool(settings.tool)
+    for route in routes:
+        warmup = settings.warmup if route.warmup is None else route.warmup
+        if warmup > 0:
+            measure(route.request(), warmup, settings.connections, tool)
+    for number in range(settings.rounds):
+        for route in routes:
+            route.results.append(
+                measure(route.request(), settings.seconds, settings.connections, tool)
+            )
+        if after_round is not None:
+            after_round(number)
+
+
+def section(title: str, routes: list[Route], notes: list[str], known: dict[str, Row]) -> Section:
+    """A table of routes, each as a ratio of its baseline's row; ``known`` holds the rows of
+    earlier tables (found baselines there too) and gets this table's rows added."""
+    table = Section(title=title, notes=notes)
+    for route in routes:
+        bad = sum(r.bad for r in route.results)
+        known[route.key] = Row(
+            key=route.key,
+            name=route.name,
+            unit="req/s",
+            value=Stat(tuple(r.rps for r in route.results)),
+            p50_ms=Stat(tuple(r.p50_ms for r in route.results)),
+            p99_ms=Stat(tuple(r.p99_ms for r in route.results)),
+            note=f"{bad} errors or non-2xx" if bad else "",
+        )
+    for route in routes:
+        row = known[route.key]
+        if route.baseline is not None:
+            row.baseline = known.get(route.baseline)
+        table.add(row)
+    return table
 
 
 def main() -> None:
+    """Print the throughput table for the baselines and the mock (no large catalog, no peers)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=5, help="per measurement (max 60)")
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument(
-        "--load", choices=("auto", "wrk", "python"), default="auto", help="load generator"
-    )
+    parser.add_argument("--load", choices=("auto", "wrk", "python"), default="auto")
     args = parser.parse_args()
-    if args.load != "auto":
-        USE_WRK[0] = args.load == "wrk"
-    seconds = max(1, min(args.seconds, 60))
-    rows: list[tuple[str, dict[str, float]]] = []
-    bare, bare_url = _start([sys.executable, "-c", BARE_SERVER])
-    try:
-        rows.append(
-            (
-                "bare aiohttp handler (baseline)",
-                _measure(f"{bare_url}/status", seconds, args.connections),
-            )
-        )
-    finally:
-        _stop(bare)
-    mock, url = _start([sys.executable, "-m", "mockserver", "serve", "--port", "0"])
-    try:
-        token_body = b'{"username":"demo","password":"secret"}'
-        request = urllib.request.Request(
-            f"{url}/token", data=token_body, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            token = json.load(response)["access_token"]
-        auth = {"Authorization": f"Bearer {token}"}
-        rows.append(
-            (
-                "mock: open canned route GET /status",
-                _measure(f"{url}/status", seconds, args.connections),
-            )
-        )
-        rows.append(
-            (
-                "mock: protected GET /audit-logs",
-                _measure(f"{url}/audit-logs", seconds, args.connections, headers=auth),
-            )
-        )
-        rows.append(
-            (
-                "mock: protected templated GET /users/me",
-                _measure(f"{url}/users/me", seconds, args.connections, headers=auth),
-            )
-        )
-        rows.append(
-            (
-                "mock: POST /token",
-                _measure(
-                    f"{url}/token",
-                    seconds,
-                    args.connections,
-                    "POST",
-                    token_body,
-                    {"Content-Type": "application/json"},
-                ),
-            )
-        )
-    finally:
-        _stop(mock)
-    base = rows[0][1]["rps"]
-    tool = "wrk -t1" if USE_WRK[0] else "python load generator"
-    print(f"throughput, {tool}, {args.connections} connections, {seconds} s each, loopback")
-    print(
-        f"{'measurement':42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'x bare':>7}"
+    settings = LoadSettings(
+        seconds=args.seconds, rounds=args.rounds, connections=args.connections, tool=args.load
     )
-    for name, r in rows:
-        print(
-            f"{name:42} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['non_2xx']:8.0f} "
-            f"{r['rps'] / base:7.2f}"
-        )
+    with ExitStack() as stack:
+        servers = start_servers(stack, None)
+        routes = mock_routes(servers, None)
+        started = time.perf_counter()
+        run(routes, settings)
+        took = time.perf_counter() - started
+    print(section("Throughput", routes, [f"{took:.0f} s of load"], {}).text())
 
 
 if __name__ == "__main__":
