@@ -9,6 +9,7 @@ cached, keyed on the token string, until the clock passes their expiry.
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -258,7 +259,11 @@ class TokenIssuer:
             raise InvalidTokenError(f"The token has no {exc.claim!r} claim.") from None
         except jwt.InvalidTokenError as exc:
             raise InvalidTokenError(f"The token is not valid: {exc}.") from None
-        for name in ("exp", "iat"):
-            if not isinstance(claims[name], int | float) or isinstance(claims[name], bool):
+        for name in ("exp", "iat", "nbf"):
+            value = claims.get(name, 0)
+            if not isinstance(value, int | float) or isinstance(value, bool):
                 raise InvalidTokenError(f"The token's {name!r} claim is not a number.")
+            if not math.isfinite(value):
+                # Infinity would never expire and NaN compares false with every time.
+                raise InvalidTokenError(f"The token's {name!r} claim is not a finite number.")
         return claims

@@ -5,10 +5,13 @@ that is one expression and nothing else (``"{{ path.id | int }}"``) keeps the ex
 any other template renders to a string. Everything else is static, and a body with no template in
 it is serialised once, at load time.
 
-Templates are checked when they are compiled: syntax errors, private attributes (``__class__``),
-the ``attr`` filter and path parameters the route does not have are refused then, not at request
-time. At render time the sandbox still guards attribute access, and arithmetic that would build
-huge numbers or strings is refused.
+Templates are checked when they are compiled: syntax errors, unknown filters and tests, names
+that are not in the request context (``usr`` for ``user``), private attributes (``__class__``),
+the ``attr`` filter, ``str.format``, nested loops, macros and path parameters the route does not
+have are refused then, not at request time. At render time the sandbox still guards attribute
+access, and whatever would build huge numbers or strings (``**``, ``*``, ``%``, ``~``, the
+``center``, ``indent``, ``join`` and ``replace`` filters, the rendered text itself) is refused
+past ``MAX_RENDERED_CHARS``.
 """
 
 from __future__ import annotations
@@ -19,13 +22,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2 import ChainableUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
+from jinja2.filters import do_center, do_indent, do_join, do_replace
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mockserver.clock import format_rfc3339
 
 __all__ = [
+    "CONTEXT_NAMES",
+    "MAX_EXPONENT",
+    "MAX_POWER_BITS",
     "MAX_RENDERED_CHARS",
     "Body",
     "TemplateCompileError",
@@ -39,9 +47,18 @@ __all__ = [
     "is_template",
 ]
 
-#: Longest string a template may build with ``*`` (and longest rendered text).
+#: Longest string or list a template may build (``*``, ``~``, ``%``, filters), and longest text.
 MAX_RENDERED_CHARS = 1_000_000
-_MAX_EXPONENT = 64
+#: Largest exponent of ``**``.
+MAX_EXPONENT = 64
+#: Largest integer (in bits) that ``**`` may build.
+MAX_POWER_BITS = 4096
+#: The names a template may read: the request context the server renders with.
+CONTEXT_NAMES = frozenset(
+    {"path", "query", "headers", "body", "claims", "user", "now", "timestamp", "request"}
+)
+# A %-format with a `*` or a seven-digit width or precision: "%*s", "%.9999999f".
+_HUGE_FORMAT = re.compile(r"%[^a-zA-Z%]*(\*|\d{7,})")
 
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>.*)\}\}\s*$", re.DOTALL)
 
@@ -63,10 +80,43 @@ class TemplateRenderError(RuntimeError):
     """A template that failed while rendering a response."""
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, with ``*`` and ``**`` guarded against runaway sizes."""
+def _refuse_size(size: int) -> None:
+    if size > MAX_RENDERED_CHARS:
+        raise SecurityError(f"the result would hold {size:,} items, over {MAX_RENDERED_CHARS:,}")
 
-    intercepted_binops = frozenset({"*", "**"})
+
+def _guarded_concat(parts: tuple[Any, ...]) -> str:
+    """``a ~ b``: refused when the text would pass MAX_RENDERED_CHARS (doubling chains)."""
+    texts = [str(part) for part in parts]
+    _refuse_size(sum(len(t) for t in texts))
+    return "".join(texts)
+
+
+def _guarded_format(text: str, args: Any) -> Any:
+    if _HUGE_FORMAT.search(text):
+        raise SecurityError("%-formats with '*' or a width over six digits are not allowed")
+    result = text % args
+    _refuse_size(len(result) if isinstance(result, str) else 0)
+    return result
+
+
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, with ``~`` routed through a size check."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.guarded_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with ``*``, ``**``, ``%`` and ``~`` guarded against runaway sizes."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+    code_generator_class = _CodeGenerator
+    guarded_concat = staticmethod(_guarded_concat)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         # The stock sandbox returns an Undefined here, which the lenient Undefined we use for
@@ -75,32 +125,77 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
-            if isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
-                raise SecurityError(f"exponent {right} is larger than {_MAX_EXPONENT}")
+            if isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"exponent {right} is larger than {MAX_EXPONENT}")
             if (
                 isinstance(left, int)
                 and isinstance(right, int)
-                and left.bit_length() * right > 4096
+                and left.bit_length() * right > MAX_POWER_BITS
             ):
-                raise SecurityError("the power would exceed 4096 bits")
+                raise SecurityError(f"the power would exceed {MAX_POWER_BITS} bits")
             return left**right
+        if operator == "%":
+            if isinstance(left, str):
+                return _guarded_format(left, right)
+            return left % right
         if isinstance(left, str | list | tuple) and isinstance(right, int):
-            size = len(left) * right
+            _refuse_size(len(left) * right)
         elif isinstance(right, str | list | tuple) and isinstance(left, int):
-            size = len(right) * left
-        else:
-            size = 0
-        if size > MAX_RENDERED_CHARS:
-            raise SecurityError(
-                f"the result would hold {size:,} items, over {MAX_RENDERED_CHARS:,}"
-            )
+            _refuse_size(len(right) * left)
         return left * right
+
+
+def _guarded_center(value: str, width: int = 80) -> str:
+    _refuse_size(width)
+    return do_center(value, width)
+
+
+def _guarded_indent(value: str, width: int | str = 4, *args: Any, **kwargs: Any) -> str:
+    per_line = width if isinstance(width, int) else len(width)
+    _refuse_size(per_line * (str(value).count("\n") + 1) + len(str(value)))
+    return do_indent(value, width, *args, **kwargs)
+
+
+def _guarded_join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
+    items = list(value)
+    _refuse_size(sum(len(str(i)) for i in items) + len(d) * max(len(items) - 1, 0))
+    return str(do_join(eval_ctx, items, d, attribute))
+
+
+def _guarded_replace(eval_ctx: Any, s: str, old: str, new: str, count: int | None = None) -> str:
+    text, old, new = str(s), str(old), str(new)
+    hits = text.count(old) if old else len(text) + 1
+    if count is not None and count >= 0:
+        hits = min(hits, count)
+    _refuse_size(len(text) + hits * max(len(new) - len(old), 0))
+    return do_replace(eval_ctx, s, old, new, count)
+
+
+def _guarded_format_filter(value: str, *args: Any, **kwargs: Any) -> Any:
+    if args and kwargs:
+        raise SecurityError("the format filter takes positional or keyword arguments, not both")
+    return _guarded_format(str(value), kwargs or args)
+
+
+_guarded_join.jinja_pass_arg = _guarded_replace.jinja_pass_arg = (  # type: ignore[attr-defined]
+    do_join.jinja_pass_arg
+)
 
 
 _ENV = _Sandbox(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=True)
 # `{{ (timestamp + 14 * 86400) | rfc3339 }}`: dates relative to the mock clock, without arithmetic
 # on date strings in templates.
 _ENV.filters["rfc3339"] = format_rfc3339
+_ENV.filters.update(
+    center=_guarded_center,
+    indent=_guarded_indent,
+    join=_guarded_join,
+    replace=_guarded_replace,
+    format=_guarded_format_filter,
+)
+# lipsum(n) builds n paragraphs of text: no use in a fixture, and a runaway with a large n.
+del _ENV.globals["lipsum"]
+_KNOWN_NAMES = CONTEXT_NAMES | frozenset(_ENV.globals)
 
 
 def is_template(text: str) -> bool:
@@ -111,8 +206,34 @@ def is_template(text: str) -> bool:
 def _check_ast(source: str, path_params: frozenset[str] | None) -> None:
     try:
         tree = _ENV.parse(source)
+        # Code generation runs here, so unknown filters and tests are found too.
+        undeclared = meta.find_undeclared_variables(tree)
     except TemplateSyntaxError as exc:
         raise TemplateCompileError(f"template syntax error: {exc.message}", exc.lineno) from None
+    unknown = sorted(undeclared - _KNOWN_NAMES)
+    if unknown:
+        known = ", ".join(sorted(CONTEXT_NAMES))
+        raise TemplateCompileError(
+            f"template uses unknown name {unknown[0]!r}; templates can read {known}",
+            _first_line(tree, unknown[0]),
+        )
+    for block in tree.find_all((nodes.Macro, nodes.CallBlock)):
+        raise TemplateCompileError(
+            "macros are not allowed in templates", getattr(block, "lineno", 1) or 1
+        )
+    for loop in tree.find_all(nodes.For):
+        if loop.recursive or any(True for _ in loop.find_all(nodes.For)):
+            raise TemplateCompileError(
+                "nested or recursive loops are not allowed in templates (a runaway guard)",
+                loop.lineno or 1,
+            )
+    for call in tree.find_all(nodes.Call):
+        target = call.node
+        if isinstance(target, nodes.Getattr) and target.attr in ("format", "format_map"):
+            raise TemplateCompileError(
+                f"str.{target.attr} is not allowed in templates; use ~ or the format filter",
+                call.lineno or 1,
+            )
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
         line = getattr(node, "lineno", 1) or 1
         if isinstance(node, nodes.Filter) and node.name == "attr":
@@ -140,6 +261,13 @@ def _check_ast(source: str, path_params: frozenset[str] | None) -> None:
             )
 
 
+def _first_line(tree: nodes.Template, name: str) -> int:
+    for node in tree.find_all(nodes.Name):
+        if node.name == name:
+            return node.lineno or 1
+    return 1
+
+
 @dataclass(frozen=True)
 class ValueTemplate:
     """A single-expression template; renders to the expression's own value and type."""
@@ -150,9 +278,12 @@ class ValueTemplate:
     def render(self, context: Mapping[str, Any]) -> Any:
         """Evaluate the expression against ``context``."""
         try:
-            return self._fn(**context)
+            value = self._fn(**context)
         except Exception as exc:
             raise TemplateRenderError(f"{self.source!r}: {exc}") from exc
+        if isinstance(value, str | list | tuple | dict) and len(value) > MAX_RENDERED_CHARS:
+            raise TemplateRenderError(f"{self.source!r}: a value over {MAX_RENDERED_CHARS:,}")
+        return value
 
 
 @dataclass(frozen=True)
@@ -160,17 +291,25 @@ class TextTemplate:
     """A template rendered to a string."""
 
     source: str
-    _render: Callable[..., str]
+    _generate: Callable[..., Iterable[str]]
 
     def render(self, context: Mapping[str, Any]) -> str:
-        """Render to text against ``context``."""
+        """Render to text against ``context``, stopping as soon as it passes the size cap."""
+        parts: list[str] = []
+        size = 0
         try:
-            text = self._render(context)
+            for part in self._generate(context):
+                size += len(part)
+                if size > MAX_RENDERED_CHARS:
+                    raise TemplateRenderError(
+                        f"{self.source!r}: rendered text over {MAX_RENDERED_CHARS:,}"
+                    )
+                parts.append(part)
+        except TemplateRenderError:
+            raise
         except Exception as exc:
             raise TemplateRenderError(f"{self.source!r}: {exc}") from exc
-        if len(text) > MAX_RENDERED_CHARS:
-            raise TemplateRenderError(f"{self.source!r}: rendered text over {MAX_RENDERED_CHARS:,}")
-        return text
+        return "".join(parts)
 
 
 def compile_text(
@@ -185,8 +324,11 @@ def compile_text(
         except TemplateSyntaxError as exc:
             raise TemplateCompileError(f"template syntax error: {exc.message}", 1) from None
         return ValueTemplate(source, fn)
-    template = _ENV.from_string(source)
-    return TextTemplate(source, template.render)
+    try:
+        template = _ENV.from_string(source)
+    except TemplateSyntaxError as exc:  # unknown filters and tests are found when compiling
+        raise TemplateCompileError(f"template syntax error: {exc.message}", exc.lineno) from None
+    return TextTemplate(source, template.generate)
 
 
 #: Where a template sits in a body: the key path, for error positions.

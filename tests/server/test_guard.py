@@ -27,14 +27,6 @@ async def test_guard_other_scheme_is_401_plain_challenge(client: TestClient) -> 
     assert "'Basic' is not accepted" in (await resp.json())["error_description"]
 
 
-@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer"])
-async def test_guard_scheme_is_case_insensitive(client: TestClient, scheme: str) -> None:
-    """bearer, BEARER and Bearer all work."""
-    token = await get_token(client)
-    resp = await client.get("/widgets/wid_1", headers={"Authorization": f"{scheme} {token}"})
-    assert resp.status == 200
-
-
 @pytest.mark.parametrize(
     ("value", "description"),
     [
@@ -87,40 +79,8 @@ async def test_guard_missing_scope_is_403_insufficient_scope(client: TestClient)
     assert body["scope"] == "projects:write"
 
 
-async def test_guard_two_authorization_headers_is_400(client: TestClient) -> None:
-    """Two Authorization headers are ambiguous: 400 invalid_request."""
-    token = await get_token(client)
-    resp = await client.get(
-        "/widgets/wid_1",
-        headers=[("Authorization", f"Bearer {token}"), ("Authorization", f"Bearer {token}")],
-    )
-    assert resp.status == 400
-    assert (await resp.json())["error"] == "invalid_request"
-
-
 async def test_guard_open_route_needs_no_token(client: TestClient) -> None:
     """Open routes answer without Authorization."""
     resp = await client.get("/ping")
     assert resp.status == 200
     assert await resp.json() == {"pong": True}
-
-
-def test_guard_oversized_token_is_json_401_without_echo() -> None:
-    """A 64 KB bearer token reaches the guard: JSON 401 invalid_token, the token not echoed."""
-    import requests
-
-    from mockserver import MockServer
-
-    token = "x" * 65536
-    with MockServer() as mock:
-        resp = requests.get(
-            f"{mock.url}/users/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
-        )
-        assert resp.status_code == 401
-        assert resp.headers["Content-Type"].startswith("application/json")
-        assert resp.json() == {
-            "error": "invalid_token",
-            "error_description": "The token is not a well-formed JWT.",
-        }
-        assert "xxxxxxxx" not in resp.text
-        assert requests.get(f"{mock.url}/status", timeout=10).status_code == 200
