@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         TokenError,
     )
     from mockserver.server.app import create_app
+    from mockserver.server.reload import ReloadResult
     from mockserver.testing.harness import MockServer
 
 _HOMES = {
@@ -52,6 +53,7 @@ _HOMES = {
     "MockServer": "mockserver.testing.harness",
     "MockServerError": "mockserver.errors",
     "Problem": "mockserver.errors",
+    "ReloadResult": "mockserver.server.reload",
     "RequestSpec": "mockserver.catalog.model",
     "ResponseVariant": "mockserver.catalog.model",
     "TokenError": "mockserver.errors",
@@ -78,6 +80,7 @@ __all__ = [
     "MockServer",
     "MockServerError",
     "Problem",
+    "ReloadResult",
     "RequestSpec",
     "ResponseVariant",
     "TokenError",

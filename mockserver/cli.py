@@ -29,6 +29,8 @@ from mockserver.config import SETTINGS, Config, shipped_fixtures
 from mockserver.control.operations import describe_routes
 from mockserver.errors import ConfigError, FixtureError, MockServerError, OutputExistsError
 from mockserver.server.app import create_app, create_runner
+from mockserver.server.reload import watch_fixtures
+from mockserver.server.state import STATE
 
 __all__ = ["HEALTH_PATH", "ExitCode", "main"]
 
@@ -78,7 +80,15 @@ async def _run_until_signal(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    state = app.get(STATE)
+    watcher = (
+        asyncio.create_task(watch_fixtures(state))
+        if state is not None and state.config.watch
+        else None
+    )
     await stop.wait()
+    if watcher is not None:
+        watcher.cancel()
     await runner.cleanup()
 
 

@@ -145,6 +145,12 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="DIR",
         help="fixture directory: auth.yaml and one YAML file per reference group",
     ),
+    Setting(
+        name="watch",
+        parse=_bool,
+        help="reload the fixtures when a file in their directory changes (an invalid edit keeps "
+        "the last good catalog and shows as degraded at /__mock/health)",
+    ),
     Setting(name="host", parse=str, metavar="HOST", help="address to listen on"),
     Setting(
         name="port", parse=_port, metavar="PORT", help="port to listen on; 0 picks a free port"
@@ -212,6 +218,7 @@ class Config:
     """Every setting of a mock server; the defaults serve the shipped catalog on 127.0.0.1:8080."""
 
     fixtures: Path | None = None
+    watch: bool = False
     host: str = "127.0.0.1"
     port: int = 8080
     access_log: bool = False

@@ -18,8 +18,9 @@ from aiohttp.typedefs import Handler
 
 from mockserver import __version__
 from mockserver.control import operations
-from mockserver.errors import ControlError
+from mockserver.errors import ControlError, Problem
 from mockserver.server.dispatch import json_errors
+from mockserver.server.reload import reload_fixtures
 from mockserver.server.responses import error_response, json_response
 from mockserver.server.state import STATE, State
 
@@ -91,16 +92,48 @@ def _bad(exc: ControlError) -> web.Response:
     return error_response(400, "invalid_request", exc.message, details=exc.details)
 
 
+def _problem(problem: Problem) -> dict[str, Any]:
+    return {
+        "location": problem.location,
+        "file": problem.file,
+        "line": problem.line,
+        "column": problem.column,
+        "message": problem.message,
+    }
+
+
 async def health(request: web.Request) -> web.Response:
-    """``GET /__mock/health``: 200 once the catalog is loaded and the server accepts requests."""
+    """``GET /__mock/health``: 200 while the server answers. Status ``ok``, or ``degraded`` when
+    the last reload failed and the previous catalog is still served (with the problems)."""
     state = _state(request)
+    problems = state.reload_problems
+    payload: dict[str, Any] = {
+        "status": "degraded" if problems else "ok",
+        "version": __version__,
+        "fixtures": state.catalog.root,
+        "generation": state.generation.number,
+        **state.catalog.totals(),
+    }
+    if problems:
+        payload["problems"] = [_problem(p) for p in problems]
+    return json_response(payload)
+
+
+async def reload(request: web.Request) -> web.Response:
+    """``POST /__mock/reload``: load the fixtures again; 200 when the new catalog is served, 422
+    with every problem when it is not (the previous catalog still is)."""
+    state = _state(request)
+    result = await reload_fixtures(state)
+    if not result.ok:
+        return error_response(
+            422,
+            "fixtures_invalid",
+            f"The fixtures in {state.config.fixtures_dir} did not load; still serving "
+            f"generation {result.generation}.",
+            problems=[_problem(p) for p in result.problems],
+        )
     return json_response(
-        {
-            "status": "ok",
-            "version": __version__,
-            "fixtures": state.catalog.root,
-            **state.catalog.totals(),
-        }
+        {"status": "reloaded", "generation": result.generation, **state.catalog.totals()}
     )
 
 
@@ -250,6 +283,7 @@ async def get_collection(request: web.Request) -> web.Response:
 #: Each route of the control API: method, path under CONTROL_PREFIX, handler.
 _ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/reset", reset),
+    ("POST", "/reload", reload),
     ("GET", "/requests", list_requests),
     ("DELETE", "/requests", clear_requests),
     ("GET", "/requests/unmatched", unmatched_requests),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -40,6 +41,8 @@ class State:
     generation: Generation = field(init=False)
     #: Why the last reload failed (the previous generation still serves); empty when it didn't.
     reload_problems: tuple[Problem, ...] = ()
+    #: Held while a reload runs: one at a time.
+    reloading: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     journal: Journal = field(init=False)
     stubs: StubRegistry = field(default_factory=StubRegistry)
     chaos: Chaos = field(init=False)

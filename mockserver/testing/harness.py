@@ -23,6 +23,7 @@ from aiohttp import web
 from mockserver.config import Config
 from mockserver.control import operations
 from mockserver.server.app import create_app, create_runner
+from mockserver.server.reload import ReloadResult, reload_fixtures
 from mockserver.server.state import STATE, State
 
 __all__ = ["MockServer"]
@@ -158,6 +159,24 @@ class MockServer:
             return fn()
 
         return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=30)
+
+    # -- reload ---------------------------------------------------------------------------------
+
+    def reload(self) -> ReloadResult:
+        """Load the fixtures again and serve them (``POST /__mock/reload``); with bad fixtures the
+        previous catalog stays and the result lists the problems. From a ``with`` block; inside
+        ``async with`` use ``await mock.reload_async()``."""
+        loop = self._loop
+        if self._thread is None or loop is None or threading.current_thread() is self._thread:
+            raise RuntimeError(
+                "MockServer.reload() needs the server on its own thread; "
+                "in 'async with MockServer()' use 'await mock.reload_async()'"
+            )
+        return asyncio.run_coroutine_threadsafe(reload_fixtures(self.state), loop).result(60)
+
+    async def reload_async(self) -> ReloadResult:
+        """``reload()`` on the caller's loop, for a server started with ``async with``."""
+        return await reload_fixtures(self.state)
 
     # -- tokens ---------------------------------------------------------------------------------
 
