@@ -2,14 +2,16 @@
 
 PyYAML's ``safe_load`` forgets positions, and error messages must say ``file:line:col``. This
 module composes the node tree with the safe loader and builds plain Python data from it itself,
-recording the position of each value and each mapping key under its path of keys and indexes.
-Only the safe tags are accepted; timestamps stay strings (JSON bodies want the text as written).
+keeping the tree: the position of a value or a mapping key is looked up in it by its path of keys
+and indexes when a message or a source reference needs it, so a clean load records nothing per
+value. Only the safe tags are accepted; timestamps stay strings (JSON bodies want the text as
+written).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,24 +37,26 @@ class Position:
 
 @dataclass
 class YamlDocument:
-    """A parsed file: its data, and the positions of values and keys by path."""
+    """A parsed file: its data, and the YAML node tree it was built from (for positions)."""
 
     file: str
     data: Any
-    values: dict[Path_, Position] = field(default_factory=dict)
-    keys: dict[Path_, Position] = field(default_factory=dict)
+    root: yaml.Node | None = None
 
     def where(self, path: Path_, *, key: bool = False) -> Position:
         """The position of the value (or the key) at ``path``, or of its nearest parent."""
-        table = self.keys if key else self.values
-        probe = tuple(path)
-        while probe:
-            if probe in table:
-                return table[probe]
-            if key and probe in self.values:
-                return self.values[probe]
-            probe = probe[:-1]
-        return self.values.get((), Position(1, 1))
+        node = self.root
+        if node is None:
+            return Position(1, 1)
+        key_node: yaml.Node | None = None
+        for part in path:
+            child = _child(node, part)
+            if child is None:
+                break
+            key_node, node = child
+        if key and key_node is not None:
+            return _pos(key_node.start_mark)
+        return _pos(node.start_mark)
 
     def problem(self, path: Path_, message: str, *, key: bool = False) -> Problem:
         """A Problem located at ``path``."""
@@ -82,10 +86,48 @@ _SCALAR_TAGS = {
 }
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 def _pos(mark: yaml.Mark | None) -> Position:
     if mark is None:
         return Position(1, 1)
     return Position(mark.line + 1, mark.column + 1)
+
+
+# Keys of a built mapping are text: the constructed scalar, as str (None as "null"). The
+# constructors of the safe tags need no parser state, so one serves every key lookup.
+_KEY_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _key_text(node: yaml.Node) -> str | None:
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    if node.tag == _STR_TAG:
+        return str(node.value)
+    try:
+        # The tag's constructor itself: construct_object would remember every node it built.
+        raw = _KEY_CONSTRUCTOR.yaml_constructors[node.tag](_KEY_CONSTRUCTOR, node)
+    except Exception:  # a key that could not be built never made it into the data
+        return None
+    return str(raw) if raw is not None else "null"
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+    """(key node or None, value node) one step down from ``node``; None when there is none."""
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        # Keys are unique once built (a duplicate, merged or not, is refused), so the first wins.
+        for key_node, value_node in node.value:
+            if _key_text(key_node) == part:
+                return key_node, value_node
+        return None
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
+        return None, node.value[part]
+    return None
 
 
 class _Builder:
@@ -98,7 +140,7 @@ class _Builder:
         pos = _pos(node.start_mark)
         return FixtureError.single(self.doc.file, message, pos.line, pos.column)
 
-    def build(self, node: yaml.Node, path: Path_) -> Any:
+    def build(self, node: yaml.Node) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise self.fail(
@@ -106,17 +148,18 @@ class _Builder:
                 f"the document expands to more than {MAX_NODES:,} values (an alias bomb?); "
                 "split it or use fewer aliases",
             )
-        self.doc.values.setdefault(path, _pos(node.start_mark))
-        if isinstance(node, yaml.MappingNode):
-            return self.build_mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != "tag:yaml.org,2002:seq":
-                raise self.fail(node, f"unsupported YAML tag {node.tag!r}; use a plain list")
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR_TAG:  # most values: the text itself, without a constructor call
+                return node.value
             if node.tag not in _SCALAR_TAGS:
                 raise self.fail(node, f"unsupported YAML tag {node.tag!r}; use plain values")
             return self.scalar(node)
+        if isinstance(node, yaml.MappingNode):
+            return self.build_mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise self.fail(node, f"unsupported YAML tag {node.tag!r}; use a plain list")
+            return [self.build(item) for item in node.value]
         raise self.fail(node, f"unsupported YAML node {type(node).__name__}")
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
@@ -130,28 +173,28 @@ class _Builder:
                 node, f"{node.value[:60]!r} is not a valid {kind}; drop the !!{kind} tag or fix it"
             ) from None
 
-    def build_mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+    def build_mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
         if node.tag != "tag:yaml.org,2002:map":
             raise self.fail(node, f"unsupported YAML tag {node.tag!r}; use a plain mapping")
         self.loader.flatten_mapping(node)  # resolves `<<` merge keys
         result: dict[str, Any] = {}
-        seen: dict[str, Position] = {}
+        seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
                 raise self.fail(key_node, "mapping keys must be plain scalars")
-            raw: Hashable = self.scalar(key_node)
-            key = str(raw) if raw is not None else "null"
-            key_pos = _pos(key_node.start_mark)
+            if key_node.tag == _STR_TAG:
+                key = key_node.value
+            else:
+                raw: Hashable = self.scalar(key_node)
+                key = str(raw) if raw is not None else "null"
             if key in seen:
-                first = seen[key]
+                first = _pos(seen[key].start_mark)
                 raise self.fail(
                     key_node,
                     f"duplicate key {key!r} (first defined at line {first.line}); keep one of them",
                 )
-            seen[key] = key_pos
-            child = (*path, key)
-            self.doc.keys[child] = key_pos
-            result[key] = self.build(value_node, child)
+            seen[key] = key_node
+            result[key] = self.build(value_node)
         return result
 
 
@@ -190,7 +233,8 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
         node = loader.get_single_node()
         if node is None:
             raise FixtureError.single(file, "the file is empty; expected a YAML mapping", 1, 1)
-        doc.data = _Builder(loader, doc).build(node, ())
+        doc.data = _Builder(loader, doc).build(node)
+        doc.root = node
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = _pos(mark)
