@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import jwt
-import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
@@ -62,104 +61,6 @@ async def test_token_accepts_oauth2_password_grant(client: TestClient) -> None:
     )
     await _assert_grant(resp)
     assert (await resp.json())["scope"] == "users:read"
-
-
-async def test_token_wrong_password_is_401_invalid_grant(client: TestClient) -> None:
-    """Wrong credentials: 401, WWW-Authenticate: Bearer, OAuth2 error JSON."""
-    resp = await client.post("/token", json={"username": "demo", "password": "nope"})
-    assert resp.status == 401
-    assert resp.headers["WWW-Authenticate"] == 'Bearer realm="coherta"'
-    assert resp.headers["Cache-Control"] == "no-store"
-    assert await resp.json() == {
-        "error": "invalid_grant",
-        "error_description": "The username or password is not correct.",
-    }
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "description"),
-    [
-        ({"json": {"username": "demo"}}, "The 'password' field is required"),
-        ({"json": {"password": "secret"}}, "The 'username' field is required"),
-        ({"json": {"username": "", "password": "secret"}}, "The 'username' field is required"),
-        ({"json": ["demo", "secret"]}, "must be an object"),
-        ({"data": b"null", "headers": {"Content-Type": "application/json"}}, "not null"),
-        ({"json": {"username": 7, "password": "secret"}}, "must be a string, not int"),
-        ({"json": {"username": ["demo"], "password": "secret"}}, "must be a string, not list"),
-        (
-            {"data": b'{"username": "demo",', "headers": {"Content-Type": "application/json"}},
-            "not valid JSON",
-        ),
-        (
-            {
-                "data": "username=demo&username=x&password=secret",
-                "headers": {"Content-Type": "application/x-www-form-urlencoded"},
-            },
-            "'username' is repeated",
-        ),
-    ],
-    ids=[
-        "no-password",
-        "no-username",
-        "empty-username",
-        "json-array",
-        "json-null",
-        "number",
-        "list",
-        "malformed-json",
-        "repeated-form-field",
-    ],
-)
-async def test_token_malformed_request_is_400_invalid_request(
-    client: TestClient, kwargs: dict[str, object], description: str
-) -> None:
-    """Missing fields, wrong types and unreadable bodies are 400 invalid_request."""
-    resp = await client.post("/token", **kwargs)
-    assert resp.status == 400
-    body = await resp.json()
-    assert body["error"] == "invalid_request"
-    assert description in body["error_description"]
-
-
-async def test_token_unknown_grant_type_is_400(client: TestClient) -> None:
-    """grant_type other than password is unsupported_grant_type."""
-    resp = await client.post(
-        "/token",
-        data={"grant_type": "client_credentials", "username": "demo", "password": "secret"},
-    )
-    assert resp.status == 400
-    assert (await resp.json())["error"] == "unsupported_grant_type"
-
-
-async def test_token_scope_beyond_user_is_400_invalid_scope(client: TestClient) -> None:
-    """Asking for a scope the user lacks is invalid_scope."""
-    resp = await client.post(
-        "/token", json={"username": "viewer", "password": "viewer-secret", "scope": "users:write"}
-    )
-    assert resp.status == 400
-    assert (await resp.json())["error"] == "invalid_scope"
-
-
-@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", None])
-async def test_token_unsupported_content_type_is_415(
-    client: TestClient, content_type: str | None
-) -> None:
-    """Bodies that are neither JSON nor a form are 415."""
-    headers = {"Content-Type": content_type} if content_type else {}
-    # Without a Content-Type, aiohttp's client labels a bytes body application/octet-stream.
-    resp = await client.post("/token", data=b"username=demo", headers=headers)
-    assert resp.status == 415
-    body = await resp.json()
-    assert body["error"] == "invalid_request"
-    assert "application/json" in body["error_description"]
-
-
-async def test_token_get_is_405_with_allow(client: TestClient) -> None:
-    """GET /token is 405 naming POST."""
-    resp = await client.get("/token")
-    assert resp.status == 405
-    assert resp.headers["Allow"] == "POST"
-    assert (await resp.json())["error"] == "method_not_allowed"
 
 
 async def test_renew_returns_fresh_token_for_expired_one(client: TestClient) -> None:
