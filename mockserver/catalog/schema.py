@@ -47,6 +47,10 @@ _FORM_HINTS = {
     "content_type": "a media type such as 'application/json'",
 }
 
+#: Header names are HTTP tokens; values may not hold CR, LF or other control characters.
+_HEADER_NAME_HINT = "a header name made of letters, digits and !#$%&'*+.^_`|~-"
+_HEADER_VALUE_HINT = "a header value without control characters (CR, LF)"
+
 
 def schema_text(name: str) -> str:
     """The JSON text of a shipped schema (``group`` or ``auth``)."""
@@ -140,6 +144,10 @@ def _messages(error: ValidationError) -> list[tuple[Path_, str, bool]]:
         hint = _FORM_HINTS.get(
             str(path[-1]) if path else "", f"text matching {error.validator_value}"
         )
+        if path and path[-1] == "headers":
+            hint = _HEADER_NAME_HINT
+        elif len(path) > 1 and path[-2] == "headers":
+            hint = _HEADER_VALUE_HINT
         return [(path, f"{where}: expected {hint}, found {_found(value)}", False)]
     if kind == "not" and isinstance(value, dict) and {"body", "body_file"} <= value.keys():
         return [

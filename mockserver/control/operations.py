@@ -22,6 +22,8 @@ from mockserver.server.state import State
 from mockserver.server.stubs import Stub
 
 __all__ = [
+    "CLOCK_MAX",
+    "CLOCK_MIN",
     "add_stub",
     "clock_reading",
     "configure_chaos",
@@ -32,6 +34,21 @@ __all__ = [
     "revoke_user",
     "set_scenario",
 ]
+
+
+#: The earliest time the mock clock may show: 1970-01-01T00:00:00Z.
+CLOCK_MIN = 0.0
+#: The latest: 9999-01-01T00:00:00Z, a year short of what RFC 3339 can write, so a token's
+#: expiry and template arithmetic (``timestamp + 14 * 86400``) still fit.
+CLOCK_MAX = 253_370_764_800.0
+
+
+def _within_clock_range(target: float) -> None:
+    if not CLOCK_MIN <= target <= CLOCK_MAX:
+        raise ControlError(
+            "the clock must stay between 1970-01-01T00:00:00Z and 9999-01-01T00:00:00Z; "
+            f"this would move it to {target:.0f} seconds since the epoch"
+        )
 
 
 @cache
@@ -127,6 +144,7 @@ def move_clock(state: State, payload: Any) -> dict[str, Any]:
             raise ControlError(f"advance must be a number of seconds, got {seconds!r}")
         if not math.isfinite(seconds):
             raise ControlError(f"advance must be a finite number, got {seconds!r}")
+        _within_clock_range(state.clock.now() + seconds)
         state.clock.advance(seconds)
     else:
         text = payload["set"]
@@ -139,6 +157,7 @@ def move_clock(state: State, payload: Any) -> dict[str, Any]:
                 "set must be an RFC 3339 time with a zone, such as 2030-01-01T00:00:00Z; "
                 f"got {text!r}"
             )
+        _within_clock_range(moment.timestamp())
         state.clock.set(moment.timestamp())
     state.issuer.forget_cached()
     return clock_reading(state)

@@ -148,47 +148,6 @@ async def test_control_delete_stub(client: TestClient) -> None:
     assert (await client.delete(f"/__mock/stubs/{stub['id']}")).status == 404
 
 
-@pytest.mark.parametrize(
-    ("payload", "detail"),
-    [
-        ({"endpoint": "widgets.ping", "status": 999}, "status: 999 is greater than the maximum"),
-        ({"endpoint": "nope.nope"}, "no endpoint has the id 'nope.nope'"),
-        ({"method": "GET", "path": "/nowhere"}, "no catalog endpoint serves GET /nowhere"),
-        ({"status": 200}, "a stub needs 'endpoint'"),
-        (
-            {"endpoint": "widgets.ping", "when": {"query": {"q": {"matches": "("}}}},
-            "invalid regular expression",
-        ),
-        ({"endpoint": "widgets.ping", "body": {"a": "{{ x. }}"}}, "template syntax error"),
-        ({"endpoint": "widgets.ping", "body_file": "/etc/passwd"}, "unknown key 'body_file'"),
-        ({"endpoint": "widgets.ping", "times": 0}, "times: 0 is less than the minimum"),
-        (["not", "an", "object"], "must be a JSON object"),
-    ],
-)
-async def test_control_bad_stub_is_400_and_leaves_stubs_alone(
-    client: TestClient, payload: object, detail: str
-) -> None:
-    """A bad stub is refused with what is wrong; existing stubs stay."""
-    await client.post("/__mock/stubs", json={"endpoint": "widgets.ping", "status": 202})
-    resp = await client.post("/__mock/stubs", json=payload)
-    assert resp.status == 400
-    body = await resp.json()
-    assert body["error"] == "invalid_request"
-    text = body["error_description"] + " " + " ".join(body.get("details", []))
-    assert detail in text
-    stubs = (await (await client.get("/__mock/stubs")).json())["stubs"]
-    assert [s["stub"]["status"] for s in stubs] == [202]
-
-
-async def test_control_malformed_json_is_400(client: TestClient) -> None:
-    """A body that is not JSON is named as such."""
-    resp = await client.post(
-        "/__mock/stubs", data=b"{oops", headers={"Content-Type": "application/json"}
-    )
-    assert resp.status == 400
-    assert (await resp.json())["error_description"] == "the body is not valid JSON"
-
-
 async def test_control_clock_advance_expires_token_and_renew_works(client: TestClient) -> None:
     """Advancing the clock expires a token (401); /token/renew then gives a working one."""
     token = await get_token(client)
@@ -212,37 +171,6 @@ async def test_control_clock_set_moves_issue_time(client: TestClient) -> None:
     reading = await (await client.get("/__mock/clock")).json()
     assert reading["now"].startswith("2030-01-01T00:00:")
     assert reading["offset_seconds"] > 0
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [
-        {"advance": "NaN"},
-        {"advance": float("inf")},
-        {"advance": True},
-        {"set": "yesterday"},
-        {"set": "2030-01-01T00:00:00"},
-        {"advance": 1, "set": "2030-01-01T00:00:00Z"},
-        {},
-        [],
-    ],
-    ids=["string", "infinite", "bool", "words", "no-zone", "both", "empty", "list"],
-)
-async def test_control_bad_clock_request_is_400(client: TestClient, payload: object) -> None:
-    """Clock values that are not finite numbers or zoned RFC 3339 times are refused."""
-    before = client.app[STATE].clock.now()
-    resp = await client.post("/__mock/clock", json=payload)
-    assert resp.status == 400
-    assert (await resp.json())["error"] == "invalid_request"
-    assert abs(client.app[STATE].clock.now() - before) < 5
-
-
-async def test_control_nan_literal_is_refused(client: TestClient) -> None:
-    """JSON's non-standard NaN literal does not reach the clock."""
-    resp = await client.post(
-        "/__mock/clock", data=b'{"advance": NaN}', headers={"Content-Type": "application/json"}
-    )
-    assert resp.status == 400
 
 
 async def test_control_reset_clears_journal_stubs_and_clock(client: TestClient) -> None:
