@@ -8,8 +8,11 @@ Problems are collected across all files, so ``coherta-mock check`` lists them al
 
 from __future__ import annotations
 
+import gc
 import mimetypes
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -464,7 +467,31 @@ class _Build:
         )
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector held off while a catalog is built.
+
+    A load allocates millions of objects (YAML nodes, data, the model) and frees few, and each
+    collection walks every live object: on a 10,000-endpoint catalog the collector made the YAML
+    reading ~3x slower, growing with the catalog. What a load builds is acyclic; what it drops is
+    freed by reference counting, so nothing waits on the collector meanwhile.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _load(root: Path) -> tuple[Catalog | None, list[Problem]]:
+    with _gc_paused():
+        return _load_paused(root)
+
+
+def _load_paused(root: Path) -> tuple[Catalog | None, list[Problem]]:
     build = _Build(root)
     if not root.is_dir():
         return None, [

@@ -118,7 +118,7 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
     if isinstance(node, yaml.MappingNode) and isinstance(part, str):
         # Keys are unique once built (a duplicate, merged or not, is refused), so the first wins.
         for key_node, value_node in node.value:
-            if _key_text(key_node) == part:
+            if key_node.value == part if key_node.tag == _STR_TAG else _key_text(key_node) == part:
                 return key_node, value_node
         return None
     if (

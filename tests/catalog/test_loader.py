@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -345,3 +346,22 @@ def test_loader_auth_requires_secret_for_hmac(minimal_dir: Path) -> None:
 def test_shipped_fixtures_check_clean() -> None:
     """The shipped catalog has no problems."""
     assert _problems(shipped_fixtures()) == []
+
+
+def test_loader_restores_the_garbage_collector(
+    write_fixture: Callable[..., Path], minimal_dir: Path
+) -> None:
+    """The collector, held off during a load, is on again afterwards, also when the load fails."""
+    assert gc.isenabled()
+    load_catalog(minimal_dir)
+    assert gc.isenabled()
+    write_fixture("a.yaml", "format: 2\n")
+    with pytest.raises(FixtureError):
+        load_catalog(minimal_dir)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        check_fixtures(minimal_dir)
+        assert not gc.isenabled()  # a caller's own choice is left alone
+    finally:
+        gc.enable()
