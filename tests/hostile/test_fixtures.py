@@ -105,6 +105,14 @@ REFUSED: list[tuple[str, str | bytes, str]] = [
         "1:9: unsupported YAML tag '!include'; use plain values",
     ),
     (
+        "header-value-with-crlf",
+        GROUP_HEAD
+        + "  - id: things.get\n    method: GET\n    path: /things\n    summary: Get things\n"
+        + '    auth: open\n    responses:\n      - headers: {X-A: "a\\r\\nSet-Cookie: x=1"}\n',
+        "10:24: endpoints[0].responses[0].headers.X-A: expected a header value without control characters "
+        "(CR, LF), found a string 'a\\r\\nSet-Cookie: x=1'",
+    ),
+    (
         "template-unknown-filter",
         _templated("Hi {{ path.thing_id | uper }}"),
         f"{TEMPLATE_AT}: template syntax error: No filter named 'uper'.",
