@@ -109,8 +109,8 @@ REFUSED: list[tuple[str, str | bytes, str]] = [
         GROUP_HEAD
         + "  - id: things.get\n    method: GET\n    path: /things\n    summary: Get things\n"
         + '    auth: open\n    responses:\n      - headers: {X-A: "a\\r\\nSet-Cookie: x=1"}\n',
-        "10:24: endpoints[0].responses[0].headers.X-A: expected a header value without control characters "
-        "(CR, LF), found a string 'a\\r\\nSet-Cookie: x=1'",
+        "10:24: endpoints[0].responses[0].headers.X-A: expected a header value without control "
+        "characters (CR, LF), found a string 'a\\r\\nSet-Cookie: x=1'",
     ),
     (
         "template-unknown-filter",
