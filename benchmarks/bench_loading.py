@@ -27,7 +27,7 @@ from mockserver.config import shipped_fixtures
 __all__ = ["generate", "load_in_fresh_process", "run"]
 
 #: Stop repeating a load once the runs so far took this long (seconds).
-TIME_BOUND = 45.0
+TIME_BOUND = 30.0
 
 _PROBE = """
 import json, re, sys, time

@@ -3,8 +3,9 @@
 Every server runs in its own process on a loopback port and stays up for the whole measurement;
 each round drives every route once, in turn, so drift on a shared machine hits all of them alike,
 and the ratios pair each route with the baseline of the same round. The baseline is the bare
-handler on the mock's event loop (uvloop when importable, as the mock's CLI picks it); a second
-bare row on the default asyncio loop shows what the loop alone is worth.
+handler on the event loop the mock runs on (read from the mock's memory maps: uvloop when its CLI
+picked it); with uvloop installed, the bare handler on the other loop is a second row, showing
+what the loop alone is worth.
 
 Run alone: ``python -m benchmarks.bench_throughput [--seconds 4] [--rounds 3]``.
 """
@@ -84,7 +85,7 @@ class Servers:
     """The servers of one throughput run, by role."""
 
     bare: Server
-    bare_asyncio: Server | None
+    other_bare: Server | None
     mock: Server
     generated: Server | None = None
     loops: dict[str, str] = field(default_factory=dict)
@@ -99,7 +100,8 @@ def mock_token(url: str) -> str:
 
 
 def start_servers(stack: ExitStack, generated: Path | None) -> Servers:
-    """Start the baselines, the mock and (with ``generated``) the mock on a large catalog."""
+    """Start the mock, the bare handler on the mock's event loop (the baseline) and on the other
+    loop when uvloop is installed, and (with ``generated``) the mock on a large catalog."""
     python = sys.executable
     body = status_body().decode()
 
@@ -108,23 +110,25 @@ def start_servers(stack: ExitStack, generated: Path | None) -> Servers:
         stack.callback(server.stop)
         return server
 
-    uvloop = importlib.util.find_spec("uvloop") is not None
-    bare = start("bare", [python, "-m", "benchmarks.bare_server", "--loop", "auto", "--body", body])
-    bare_asyncio = None
-    if uvloop:
-        bare_asyncio = start(
-            "bare-asyncio",
-            [python, "-m", "benchmarks.bare_server", "--loop", "asyncio", "--body", body],
-        )
+    def bare(loop: str) -> Server:
+        argv = [python, "-m", "benchmarks.bare_server", "--loop", loop, "--body", body]
+        return start(f"bare-{loop}", argv)
+
     mock = start("mock", [python, "-m", "mockserver", "serve", "--port", "0"])
-    servers = Servers(bare=bare, bare_asyncio=bare_asyncio, mock=mock)
+    mock_loop = event_loop_of(mock.pid)
+    if importlib.util.find_spec("uvloop") is None:
+        servers = Servers(bare=bare("asyncio"), other_bare=None, mock=mock)
+    else:
+        # Both loops are measured; the one the mock runs on is the baseline of the ratios.
+        other = "asyncio" if mock_loop == "uvloop" else "uvloop"
+        servers = Servers(bare=bare(mock_loop), other_bare=bare(other), mock=mock)
     if generated is not None:
         servers.generated = start(
-            "mock-10k",
+            "mock-large",
             [python, "-m", "mockserver", "serve", "--port", "0", "--fixtures", str(generated)],
             timeout=600.0,  # a slow loader is a finding, not a reason to stop the run
         )
-    for role in ("bare", "bare_asyncio", "mock", "generated"):
+    for role in ("bare", "other_bare", "mock", "generated"):
         server = getattr(servers, role)
         if server is not None:
             servers.loops[role] = event_loop_of(server.pid)
@@ -144,12 +148,13 @@ def mock_routes(servers: Servers, generated_paths: tuple[str, str] | None) -> li
             baseline=None,
         )
     ]
-    if servers.bare_asyncio is not None:
+    if servers.other_bare is not None:
+        other = servers.loops["other_bare"]
         routes.append(
             Route(
-                key="throughput.bare_asyncio",
-                name="bare aiohttp handler (default asyncio loop)",
-                server=servers.bare_asyncio,
+                key="throughput.bare_other_loop",
+                name=f"bare aiohttp handler ({other})",
+                server=servers.other_bare,
                 path="/status",
             )
         )

@@ -52,7 +52,7 @@ class Profile:
 
 PROFILES = {
     "full": Profile(
-        startup_runs=10,
+        startup_runs=8,
         reset_rounds=5000,
         loading_runs=3,
         large_endpoints=10_000,
@@ -131,7 +131,7 @@ def _throughput(
     servers = start_servers(stack, large.root)
     by_role: dict[str, Server] = {"bare": servers.bare, "mock": servers.mock}
     if servers.generated is not None:
-        by_role["mock_10k"] = servers.generated
+        by_role["mock_large"] = servers.generated
     loops = ", ".join(f"{role}: {loop}" for role, loop in servers.loops.items())
     notes.append(f"event loops (read from each process's memory maps): {loops}")
     if servers.loops.get("bare") != servers.loops.get("mock"):
