@@ -19,10 +19,13 @@ import yaml
 
 from mockserver.errors import FixtureError, Problem
 
-__all__ = ["MAX_NODES", "Path_", "Position", "YamlDocument", "read_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "Path_", "Position", "YamlDocument", "read_yaml"]
 
 #: Values built from one file at most; stops alias bombs ("billion laughs") before they grow.
 MAX_NODES = 200_000
+#: Nesting of mappings and lists at most; deeper documents get a located error (instead of
+#: Python's recursion limit, or LibYAML's 1,000 levels, which depend on how they were reached).
+MAX_DEPTH = 100
 
 Path_ = tuple[str | int, ...]
 
@@ -135,6 +138,7 @@ class _Builder:
         self.loader = loader
         self.doc = doc
         self.count = 0
+        self.depth = 0
 
     def fail(self, node: yaml.Node, message: str) -> FixtureError:
         pos = _pos(node.start_mark)
@@ -154,12 +158,18 @@ class _Builder:
             if node.tag not in _SCALAR_TAGS:
                 raise self.fail(node, f"unsupported YAML tag {node.tag!r}; use plain values")
             return self.scalar(node)
-        if isinstance(node, yaml.MappingNode):
-            return self.build_mapping(node)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != "tag:yaml.org,2002:seq":
-                raise self.fail(node, f"unsupported YAML tag {node.tag!r}; use a plain list")
-            return [self.build(item) for item in node.value]
+        if self.depth >= MAX_DEPTH:
+            raise self.fail(node, f"the document nests deeper than {MAX_DEPTH} levels; flatten it")
+        self.depth += 1
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.build_mapping(node)
+            if isinstance(node, yaml.SequenceNode):
+                if node.tag != "tag:yaml.org,2002:seq":
+                    raise self.fail(node, f"unsupported YAML tag {node.tag!r}; use a plain list")
+                return [self.build(item) for item in node.value]
+        finally:
+            self.depth -= 1
         raise self.fail(node, f"unsupported YAML node {type(node).__name__}")
 
     def scalar(self, node: yaml.ScalarNode) -> Any:

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from mockserver import Config, check_fixtures, create_app, load_catalog
 from mockserver.catalog.templating import CONTEXT_NAMES
-from mockserver.catalog.yamlsource import MAX_NODES
+from mockserver.catalog.yamlsource import MAX_DEPTH, MAX_NODES
 from tests.hostile.conftest import JSON
 
 GROUP_HEAD = """format: 1
@@ -57,6 +57,16 @@ REFUSED: list[tuple[str, str | bytes, str]] = [
         _alias_bomb(),
         f"1:40: the document expands to more than {MAX_NODES:,} values (an alias bomb?); "
         "split it or use fewer aliases",
+    ),
+    (
+        "nesting-150-flow-lists",
+        "format: " + "[" * 150 + "]" * 150 + "\n",
+        f"1:108: the document nests deeper than {MAX_DEPTH} levels; flatten it",
+    ),
+    (
+        "nesting-150-block-mappings",
+        "format:\n" + "".join(" " * i + "a:\n" for i in range(1, 151)) + " " * 151 + "x\n",
+        f"101:101: the document nests deeper than {MAX_DEPTH} levels; flatten it",
     ),
     (
         "nesting-5000-flow-lists",
