@@ -356,7 +356,7 @@ async def test_hostile_secrets_never_reach_log_journal_or_errors(
     served: ServedMock, secret_dir: tuple[Path, str], kind: str
 ) -> None:
     """Passwords (right and wrong) and the tokens issued, renewed and presented appear in no
-    error message, no journal entry and no log line."""
+    error message, no journal entry (``Bearer [redacted]``) and no log line."""
     password = secret_dir[1]
     wrong = "wrong-" + secrets.token_hex(12)
     leaks = [password, wrong]
@@ -392,6 +392,7 @@ async def test_hostile_secrets_never_reach_log_journal_or_errors(
     leaks += [token.rsplit(".", 1)[1], renewed.rsplit(".", 1)[1]]
     if kind != "multipart":  # the journal shows JSON and form bodies, masked
         assert '"password":"[redacted]"' in journal
+    assert '"Authorization":"Bearer [redacted]"' in journal
     log = served.log()
     for leak in leaks:
         assert leak not in journal

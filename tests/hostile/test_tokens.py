@@ -37,7 +37,6 @@ from tests.hostile.conftest import (
     claims,
     raw_exchange,
     serve_mock,
-    served_token,
     sign_hmac,
 )
 
@@ -376,25 +375,3 @@ async def test_hostile_header_over_128kib_is_refused_without_echo(served: Served
     log = served.log()
     assert token[:12] not in log
     assert "Traceback" not in log
-
-
-async def test_hostile_token_is_never_logged_or_journaled(served: ServedMock) -> None:
-    """A genuine token used on a protected route and on /token/renew stays out of the log
-    and the journal (the journal shows ``Bearer [redacted]``)."""
-    async with aiohttp.ClientSession() as session:
-        token = await served_token(session, served.url)
-        headers = {"Authorization": f"Bearer {token}"}
-        async with session.get(f"{served.url}{PROTECTED}", headers=headers) as resp:
-            assert resp.status == 200
-        async with session.post(f"{served.url}/token/renew", headers=headers) as resp:
-            assert resp.status == 200
-            renewed = (await resp.json())["access_token"]
-        async with session.get(f"{served.url}/__mock/requests") as journal:
-            entries = (await journal.json())["requests"]
-    shown = [e["headers"].get("Authorization") for e in entries if "Authorization" in e["headers"]]
-    assert shown
-    assert set(shown) == {"Bearer [redacted]"}
-    signature = token.rsplit(".", 1)[1]
-    assert signature not in str(entries)
-    assert signature not in served.log()
-    assert renewed.rsplit(".", 1)[1] not in served.log()
