@@ -1,4 +1,4 @@
-"""Response templating: Jinja2's immutable sandbox, compiled once at load time.
+"""Response templating: Jinja2's immutable sandbox, checked at load time, compiled on first use.
 
 A string leaf of a response body or header that contains ``{{`` or ``{%`` is a template. A leaf
 that is one expression and nothing else (``"{{ path.id | int }}"``) keeps the expression's type;
@@ -8,7 +8,10 @@ it is serialised once, at load time.
 Templates are checked when they are compiled: syntax errors, unknown filters and tests, names
 that are not in the request context (``usr`` for ``user``), private attributes (``__class__``),
 the ``attr`` filter, ``str.format``, nested loops, macros and path parameters the route does not
-have are refused then, not at request time. At render time the sandbox still guards attribute
+have are refused then, not at request time. Checking needs only Jinja's parser; turning a
+template into Python code is three times its cost, so that waits for the template's first render
+(a catalog has many templates that a test run never renders). Both are done once per distinct
+template text. At render time the sandbox still guards attribute
 access, and whatever would build huge numbers or strings (``**``, ``*``, ``%``, ``~``, the
 ``center``, ``indent``, ``join`` and ``replace`` filters, the rendered text itself) is refused
 past ``MAX_RENDERED_CHARS``.
@@ -20,12 +23,14 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, meta, nodes
+from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.filters import do_center, do_indent, do_join, do_replace
+from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mockserver.clock import format_rfc3339
@@ -203,77 +208,162 @@ def is_template(text: str) -> bool:
     return "{{" in text or "{%" in text
 
 
-def _check_ast(source: str, path_params: frozenset[str] | None) -> None:
-    try:
-        tree = _ENV.parse(source)
-        # Code generation runs here, so unknown filters and tests are found too.
-        undeclared = meta.find_undeclared_variables(tree)
-    except TemplateSyntaxError as exc:
-        raise TemplateCompileError(f"template syntax error: {exc.message}", exc.lineno) from None
-    unknown = sorted(undeclared - _KNOWN_NAMES)
+# Template tags that only make sense with a template loader, or that Jinja checks only while
+# generating code: refused at load time, as code generation waits for the first render.
+_REFUSED_TAGS: dict[type[nodes.Node], str] = {
+    nodes.Macro: "macros are not allowed in templates",
+    nodes.CallBlock: "macros are not allowed in templates",
+    nodes.Block: "blocks are not allowed in templates",
+    nodes.Extends: "'extends' is not allowed in templates: a response has no parent template",
+    nodes.Include: "'include' is not allowed in templates: there are no templates to include",
+    nodes.Import: "'import' is not allowed in templates: there are no templates to import",
+    nodes.FromImport: "'import' is not allowed in templates: there are no templates to import",
+}
+#: Distinct template texts remembered with their check (and, once rendered, their code).
+CHECK_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What a template's parse tells: its names, its ``path.<name>`` uses, or why it is refused."""
+
+    template: ValueTemplate | TextTemplate | None
+    names: frozenset[str]
+    path_uses: tuple[tuple[str, int], ...]
+    error: tuple[str, int] | None = None
+
+
+def _parse(source: str, expression: bool) -> nodes.Template:
+    """The tree of a template, or of one expression (as ``compile_expression`` parses it)."""
+    if not expression:
+        return _ENV.parse(source)
+    parser = Parser(_ENV, source, state="variable")
+    tree = parser.parse_expression()
+    if not parser.stream.eos:
+        raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno)
+    # find_all() looks below a node, never at it: hang the expression under a template.
+    return nodes.Template([nodes.Output([tree], lineno=1)], lineno=1)
+
+
+def _refusal(tree: nodes.Node) -> tuple[str, int] | None:
+    """Why the parsed template is refused (message, line), or None; every check on one tree."""
+    for check in tree.find_all((nodes.Filter, nodes.Test)):
+        registry = _ENV.filters if isinstance(check, nodes.Filter) else _ENV.tests
+        if check.name not in registry:
+            kind = "filter" if isinstance(check, nodes.Filter) else "test"
+            return f"template syntax error: No {kind} named {check.name!r}.", check.lineno or 1
+    for tag in tree.find_all(tuple(_REFUSED_TAGS)):
+        return _REFUSED_TAGS[type(tag)], tag.lineno or 1
+    # Names read but never set in the template (nor `loop` inside a for) must be context names.
+    first_read: dict[str, int] = {}
+    stored: set[str] = set()
+    for name in tree.find_all(nodes.Name):
+        if name.ctx == "load":
+            first_read.setdefault(name.name, name.lineno or 1)
+        elif name.name == "loop":
+            return "Can't assign to special loop variable in for-loop target", name.lineno or 1
+        else:
+            stored.add(name.name)
+    if any(True for _ in tree.find_all(nodes.For)):
+        stored.add("loop")
+    unknown = sorted(first_read.keys() - _KNOWN_NAMES - stored)
     if unknown:
         known = ", ".join(sorted(CONTEXT_NAMES))
-        raise TemplateCompileError(
+        return (
             f"template uses unknown name {unknown[0]!r}; templates can read {known}",
-            _first_line(tree, unknown[0]),
-        )
-    for block in tree.find_all((nodes.Macro, nodes.CallBlock)):
-        raise TemplateCompileError(
-            "macros are not allowed in templates", getattr(block, "lineno", 1) or 1
+            first_read[unknown[0]],
         )
     for loop in tree.find_all(nodes.For):
         if loop.recursive or any(True for _ in loop.find_all(nodes.For)):
-            raise TemplateCompileError(
+            return (
                 "nested or recursive loops are not allowed in templates (a runaway guard)",
                 loop.lineno or 1,
             )
     for call in tree.find_all(nodes.Call):
         target = call.node
         if isinstance(target, nodes.Getattr) and target.attr in ("format", "format_map"):
-            raise TemplateCompileError(
+            return (
                 f"str.{target.attr} is not allowed in templates; use ~ or the format filter",
                 call.lineno or 1,
             )
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
         line = getattr(node, "lineno", 1) or 1
         if isinstance(node, nodes.Filter) and node.name == "attr":
-            raise TemplateCompileError("the 'attr' filter is not allowed in templates", line)
-        name: object = None
+            return "the 'attr' filter is not allowed in templates", line
+        attribute: object = None
         if isinstance(node, nodes.Getattr):
-            name = node.attr
+            attribute = node.attr
         elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-            name = node.arg.value
-        if isinstance(name, str) and name.startswith("_"):
-            raise TemplateCompileError(f"templates may not access private attribute {name!r}", line)
-        if (
-            path_params is not None
-            and isinstance(name, str)
-            and isinstance(node, nodes.Getattr | nodes.Getitem)
-            and isinstance(node.node, nodes.Name)
-            and node.node.name == "path"
-            and name not in path_params
-        ):
-            known = ", ".join(sorted(path_params)) or "none"
-            raise TemplateCompileError(
-                f"template uses path.{name}, but the route has no {{{name}}} parameter "
-                f"(path parameters: {known})",
-                line,
-            )
+            attribute = node.arg.value
+        if isinstance(attribute, str) and attribute.startswith("_"):
+            return f"templates may not access private attribute {attribute!r}", line
+    return None
 
 
-def _first_line(tree: nodes.Template, name: str) -> int:
-    for node in tree.find_all(nodes.Name):
-        if node.name == name:
-            return node.lineno or 1
-    return 1
+def _path_uses(tree: nodes.Node) -> tuple[tuple[str, int], ...]:
+    """``path.<name>`` and ``path['<name>']`` in the tree, with their lines."""
+    uses: list[tuple[str, int]] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if not isinstance(node, nodes.Getattr | nodes.Getitem):
+            continue
+        if not (isinstance(node.node, nodes.Name) and node.node.name == "path"):
+            continue
+        if isinstance(node, nodes.Getattr):
+            uses.append((node.attr, node.lineno or 1))
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            uses.append((node.arg.value, node.lineno or 1))
+    return tuple(uses)
 
 
-@dataclass(frozen=True)
+@lru_cache(maxsize=CHECK_CACHE_SIZE)
+def _check(source: str, typed: bool) -> _Checked:
+    """Parse and check one template text once; the template it gives compiles on first render."""
+    single = _SINGLE_EXPRESSION.match(source) if typed else None
+    expression = None
+    if single and "{{" not in single["expr"] and "{%" not in single["expr"]:
+        expression = single["expr"].strip()
+    try:
+        tree = _parse(expression if expression is not None else source, expression is not None)
+    except TemplateSyntaxError as exc:
+        return _Checked(
+            None, frozenset(), (), (f"template syntax error: {exc.message}", exc.lineno)
+        )
+    refusal = _refusal(tree)
+    names = frozenset(node.name for node in tree.find_all(nodes.Name))
+    template: ValueTemplate | TextTemplate = (
+        ValueTemplate(source, expression) if expression is not None else TextTemplate(source)
+    )
+    return _Checked(None if refusal else template, names, _path_uses(tree), refusal)
+
+
+def _checked(source: str, path_params: frozenset[str] | None, typed: bool) -> _Checked:
+    """The check of ``source``, raising TemplateCompileError for a refused template."""
+    checked = _check(source, typed)
+    if checked.error is not None:
+        raise TemplateCompileError(*checked.error)
+    if path_params is not None:
+        for name, line in checked.path_uses:
+            if name not in path_params:
+                known = ", ".join(sorted(path_params)) or "none"
+                raise TemplateCompileError(
+                    f"template uses path.{name}, but the route has no {{{name}}} parameter "
+                    f"(path parameters: {known})",
+                    line,
+                )
+    return checked
+
+
+@dataclass(frozen=True, eq=False)
 class ValueTemplate:
     """A single-expression template; renders to the expression's own value and type."""
 
     source: str
-    _fn: Callable[..., Any]
+    expression: str
+
+    @cached_property
+    def _fn(self) -> Callable[..., Any]:
+        # Compiled on first render; the text was checked when the template was made.
+        return _ENV.compile_expression(self.expression, undefined_to_none=True)
 
     def render(self, context: Mapping[str, Any]) -> Any:
         """Evaluate the expression against ``context``."""
@@ -286,12 +376,16 @@ class ValueTemplate:
         return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TextTemplate:
     """A template rendered to a string."""
 
     source: str
-    _generate: Callable[..., Iterable[str]]
+
+    @cached_property
+    def _generate(self) -> Callable[..., Iterable[str]]:
+        # Compiled on first render; the text was checked when the template was made.
+        return _ENV.from_string(self.source).generate
 
     def render(self, context: Mapping[str, Any]) -> str:
         """Render to text against ``context``, stopping as soon as it passes the size cap."""
@@ -315,20 +409,14 @@ class TextTemplate:
 def compile_text(
     source: str, path_params: frozenset[str] | None = None, *, typed: bool = True
 ) -> ValueTemplate | TextTemplate:
-    """Compile one template string; ``typed`` keeps a single expression's type."""
-    _check_ast(source, path_params)
-    single = _SINGLE_EXPRESSION.match(source) if typed else None
-    if single and "{{" not in single["expr"] and "{%" not in single["expr"]:
-        try:
-            fn = _ENV.compile_expression(single["expr"].strip(), undefined_to_none=True)
-        except TemplateSyntaxError as exc:
-            raise TemplateCompileError(f"template syntax error: {exc.message}", 1) from None
-        return ValueTemplate(source, fn)
-    try:
-        template = _ENV.from_string(source)
-    except TemplateSyntaxError as exc:  # unknown filters and tests are found when compiling
-        raise TemplateCompileError(f"template syntax error: {exc.message}", exc.lineno) from None
-    return TextTemplate(source, template.generate)
+    """Check one template string; ``typed`` keeps a single expression's type.
+
+    Raises TemplateCompileError for a template that is refused. The same text gives the same
+    template object, so its code is generated once however many responses use it.
+    """
+    template = _checked(source, path_params, typed).template
+    assert template is not None  # _checked raises for a refused template
+    return template
 
 
 #: Where a template sits in a body: the key path, for error positions.
@@ -358,7 +446,7 @@ class Body:
 def _names_used(sources: Iterable[str]) -> frozenset[str]:
     used: set[str] = set()
     for source in sources:
-        used.update(node.name for node in _ENV.parse(source).find_all(nodes.Name))
+        used.update(_check(source, True).names)
     return frozenset(used)
 
 

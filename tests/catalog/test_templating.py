@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mockserver.catalog.templating import (
@@ -80,3 +82,51 @@ def test_templating_body_reports_each_bad_leaf_with_its_site() -> None:
 
 def _fail(site: object, exc: Exception) -> None:
     raise AssertionError(f"unexpected template error at {site}: {exc}")
+
+
+def test_templating_same_text_is_checked_once_and_shared() -> None:
+    """A template text used by many responses gives one template object (one parse, one code)."""
+    first = compile_text("{{ path.id }}-shared", PARAMS)
+    assert compile_text("{{ path.id }}-shared", frozenset({"id", "other"})) is first
+    with pytest.raises(TemplateCompileError, match=r"no \{id\} parameter"):
+        compile_text("{{ path.id }}-shared", frozenset())  # path parameters still checked per use
+
+
+def test_templating_code_is_generated_on_first_render() -> None:
+    """Checking parses only; Python code is generated when the template first renders."""
+    value = compile_text("{{ path.id ~ '-lazy-value' }}", PARAMS)
+    text = compile_text("{{ path.id }} lazy text", PARAMS, typed=False)
+    assert isinstance(value, ValueTemplate)
+    assert isinstance(text, TextTemplate)
+    assert "_fn" not in vars(value)
+    assert "_generate" not in vars(text)
+    assert value.render({"path": {"id": "7"}}) == "7-lazy-value"
+    assert text.render({"path": {"id": "7"}}) == "7 lazy text"
+    assert "_fn" in vars(value)
+    assert "_generate" in vars(text)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{% if user %}{{ user.id | uper }}{% endif %}", "No filter named 'uper'."),
+        ("{{ user is nmber }}", "No test named 'nmber'."),
+        ("{% block a %}{% endblock %}{% block a %}{% endblock %}", "blocks are not allowed"),
+        ("{% include 'x' %}", "'include' is not allowed"),
+        ("{% for loop in [1] %}{% endfor %}", "Can't assign to special loop variable"),
+        ("{{ user.id }}}}", "chunk after expression"),
+        ("{{ usr.id }}", "unknown name 'usr'"),
+    ],
+)
+def test_templating_refuses_at_check_what_code_generation_would(source: str, message: str) -> None:
+    """What Jinja would only find while generating code is refused when the template is checked."""
+    with pytest.raises(TemplateCompileError, match=re.escape(message)):
+        compile_text(source, PARAMS)
+
+
+def test_templating_loop_variable_and_set_names_are_known() -> None:
+    """Names a template sets itself, and `loop` inside a for, are not unknown names."""
+    template = compile_text(
+        "{% set n = 2 %}{% for x in [1, 2] %}{{ loop.index * n + x }},{% endfor %}", PARAMS
+    )
+    assert template.render({}) == "3,6,"
