@@ -6,6 +6,10 @@ smuggling shapes, bad chunk sizes) before any handler runs, and logs each refusa
 first bytes of an oversized ``Authorization: Bearer`` token, for one. ``install_log_redaction``
 rewrites those records into one line that names the client, the error class and the status, and
 drops the traceback. Other records pass unchanged.
+
+``RedactingAccessLogger`` is aiohttp's access logger with secret query parameters
+(``?access_token=...``, ``?password=...``) masked in the logged request line, as the journal
+masks them.
 """
 
 from __future__ import annotations
@@ -13,8 +17,19 @@ from __future__ import annotations
 import logging
 
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_log import AccessLogger
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
 
-__all__ = ["PARSER_LOGGER", "ParserErrorRedactor", "install_log_redaction"]
+from mockserver.server.redaction import REDACTED, redact_fields
+
+__all__ = [
+    "PARSER_LOGGER",
+    "ParserErrorRedactor",
+    "RedactingAccessLogger",
+    "install_log_redaction",
+    "redact_query",
+]
 
 #: The logger aiohttp's request handler reports parser errors on.
 PARSER_LOGGER = "aiohttp.server"
@@ -47,3 +62,21 @@ def install_log_redaction(logger: logging.Logger | None = None) -> ParserErrorRe
     redactor = ParserErrorRedactor()
     target.addFilter(redactor)
     return redactor
+
+
+def redact_query(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Query parameters with the values of secret-named ones (the journal's list) masked."""
+    secret = redact_fields({name: "" for name, _ in pairs})
+    return [(name, REDACTED if secret[name] == REDACTED else value) for name, value in pairs]
+
+
+class RedactingAccessLogger(AccessLogger):
+    """aiohttp's access logger, with secret query parameters masked in the request line."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        """Log as aiohttp does, from a copy of the request whose secret parameters are masked."""
+        pairs = list(request.query.items())
+        masked = redact_query(pairs)
+        if masked != pairs:
+            request = request.clone(rel_url=request.rel_url.with_query(masked))
+        super().log(request, response, time)

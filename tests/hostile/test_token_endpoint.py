@@ -8,8 +8,10 @@ entry and no error message.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import logging
 import secrets
 import shutil
 import zlib
@@ -21,7 +23,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MINIMAL
+from mockserver import Config, create_app
+from mockserver.server.logfilters import RedactingAccessLogger
+from tests.conftest import MINIMAL, get_token
 from tests.hostile.conftest import (
     JSON,
     PROTECTED,
@@ -422,3 +426,29 @@ async def test_hostile_token_in_query_string_is_not_journaled_or_logged(
     assert signature not in str(entry)
     assert signature not in served.log()
     await _served_serves(served, secret_dir[1])
+
+
+async def test_hostile_redacting_access_logger_masks_query_secrets(
+    aiohttp_server: Any, aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With ``RedactingAccessLogger`` the access log line shows ``access_token=[redacted]`` and
+    keeps the other parameters."""
+    server = await aiohttp_server(
+        create_app(Config(fixtures=MINIMAL)), access_log_class=RedactingAccessLogger
+    )
+    client: TestClient = await aiohttp_client(server)
+    # aiohttp decides whether to log when a connection opens: turn the level up first.
+    with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        token = await get_token(client)
+        resp = await client.get(f"{PROTECTED}?verbose=true&access_token={token}")
+        assert resp.status == 401
+        await resp.read()
+        for _ in range(100):  # the line is written once the answer is sent: wait, bounded
+            if sum(r.name == "aiohttp.access" for r in caplog.records) == 2:
+                break
+            await asyncio.sleep(0.01)
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    line = lines[-1]
+    assert f"GET {PROTECTED}?verbose=true&access_token=%5Bredacted%5D HTTP/1.1" in line
+    assert token.rsplit(".", 1)[1] not in caplog.text
+    await assert_still_serves(client)
