@@ -205,6 +205,7 @@ async def test_hostile_log_redaction_turns_parser_errors_into_one_line(
         f"GET /ping HTTP/1.1\r\nHost: x\r\nX-Secret: {marker}\r\n folded\r\n\r\n",
         f"GET /ping HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {marker}{'A' * 20000}\r\n\r\n",
     ]
+    assert client.port is not None
     with caplog.at_level(logging.DEBUG, logger=PARSER_LOGGER):
         for raw in requests:
             answer = await raw_exchange(client.port, raw.encode())

@@ -239,7 +239,8 @@ async def test_hostile_token_request_is_refused_exactly(
 @pytest.mark.parametrize("body", ["json", "form"])
 async def test_hostile_wrong_password_is_401_invalid_grant(client: TestClient, body: str) -> None:
     """A wrong password: 401 invalid_grant with a plain challenge, the password not echoed."""
-    resp = await client.post("/token", **{"json" if body == "json" else "data": CREDENTIALS})
+    kwargs: dict[str, Any] = {"json" if body == "json" else "data": CREDENTIALS}
+    resp = await client.post("/token", **kwargs)
     assert resp.status == 401
     assert resp.headers["WWW-Authenticate"] == 'Bearer realm="coherta"'
     assert resp.headers["Content-Type"] == JSON
