@@ -68,9 +68,13 @@ _HUGE_FORMAT = re.compile(r"%[^a-zA-Z%]*(\*|\d{7,})")
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>.*)\}\}\s*$", re.DOTALL)
 
 
+# One encoder for every body: json.dumps would build a new one per call for these options.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dump_json(value: Any) -> bytes:
     """Compact UTF-8 JSON, the form every JSON body is sent in."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return _JSON.encode(value).encode()
 
 
 class TemplateCompileError(ValueError):
@@ -516,8 +520,11 @@ def compile_body(
             is_json=isinstance(template, ValueTemplate),
             uses=_names_used([value]),
         )
-    renderer = _value_renderer(value, path_params, on_error, sources) if is_json else None
-    if renderer is None:
-        static = dump_json(value) if is_json else str(value).encode()
+    static = dump_json(value) if is_json else str(value).encode()
+    # Most bodies hold no template: their JSON text, needed anyway, says so without a walk.
+    if not is_json or (b"{{" not in static and b"{%" not in static):
         return Body(static=static, _render=None, is_json=is_json, uses=frozenset())
+    renderer = _value_renderer(value, path_params, on_error, sources)
+    if renderer is None:
+        return Body(static=static, _render=None, is_json=True, uses=frozenset())
     return Body(static=None, _render=renderer, is_json=True, uses=_names_used(sources))
