@@ -174,6 +174,8 @@ class Series:
     end: float
     slope_per_min: float
     growth_second_half: float
+    #: The slope over the last third, per minute: tells warm-up (caches filling) from a leak.
+    slope_last_third_per_min: float
 
 
 def summarize(samples: Sequence[Sample], value: Callable[[Sample], float]) -> Series:
@@ -183,12 +185,14 @@ def summarize(samples: Sequence[Sample], value: Callable[[Sample], float]) -> Se
     second = [(s.t, value(s)) for s in samples if s.t >= half]
     per_second = slope(second)
     span = (second[-1][0] - second[0][0]) if len(second) > 1 else 0.0
+    third = [(s.t, value(s)) for s in samples if s.t >= half * 4 / 3]
     return Series(
         start=values[0],
         max=max(values),
         end=values[-1],
         slope_per_min=per_second * 60,
         growth_second_half=per_second * span,
+        slope_last_third_per_min=slope(third) * 60,
     )
 
 
@@ -466,7 +470,8 @@ def print_report(report: Report) -> None:
     r, f = report.rss_mib, report.fds
     print(
         f"RSS MiB: start {r['start']}, max {r['max']}, end {r['end']}, second-half slope "
-        f"{r['slope_per_min']:+.2f} MiB/min (growth {r['growth_second_half']:+.2f} MiB)"
+        f"{r['slope_per_min']:+.2f} MiB/min (growth {r['growth_second_half']:+.2f} MiB), "
+        f"last-third slope {r['slope_last_third_per_min']:+.2f} MiB/min"
     )
     print(
         f"open FDs: start {f['start']:.0f}, max {f['max']:.0f}, end {f['end']:.0f}, second-half "
