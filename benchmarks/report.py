@@ -83,7 +83,9 @@ class Report:
                         "median": clean(r.value.median),
                         "min": clean(r.value.lo),
                         "max": clean(r.value.hi),
-                        "samples": list(r.value.samples),
+                        # Thousands of reset samples would bloat the file; medians say enough.
+                        "samples": list(r.value.samples) if len(r.value.samples) <= 100 else [],
+                        "sample_count": len(r.value.samples),
                         "baseline": r.baseline.key if r.baseline is not None else None,
                         "ratio": clean(r.ratio),
                         "ratio_range": [clean(lo), clean(hi)],

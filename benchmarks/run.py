@@ -10,6 +10,7 @@ baselines and the mock, the large catalog's per-request cost, memory under load.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import tempfile
@@ -245,6 +246,13 @@ def main(argv: list[str] | None = None) -> None:
         report.versions.update(peers.versions(peers.peer_cache()))
     report.settings["load generator"] = load_tool(load.tool)
     report.notes.append(f"load average at the start: {load_average()}")
+    busy = os.getloadavg()[0]
+    if busy > 1.0:
+        report.notes.append(
+            f"WARNING: the machine was busy before the run (1-minute load average {busy:.1f} on "
+            f"{len(os.sched_getaffinity(0))} cores): absolute figures are depressed and noisier, "
+            "and the JVM (WireMock) suffers most from sharing the CPU; prefer the ratios"
+        )
     print(f"coherta-mock benchmarks, profile {args.profile}; load average {load_average()}\n")
     record = Run()
     record.keep(bench_startup.run(profile.startup_runs))

@@ -28,14 +28,14 @@ def _at_least(need: float, got: float) -> str:
     """How far ``got`` is from ``need`` (for "at least" targets)."""
     if got >= need:
         return f"{got / need:.2f}x the target"
-    return f"short by {(need - got) / need:.0%} (needs {need / got:.2f}x)"
+    return f"short by {(need - got) / need:.1%} (needs {need / got:.2f}x)"
 
 
 def _at_most(limit: float, got: float) -> str:
     """How far ``got`` is from ``limit`` (for "at most" targets)."""
     if got <= limit:
         return f"{limit / got:.2f}x margin"
-    return f"over by {(got - limit) / limit:.0%} ({got / limit:.2f}x the limit)"
+    return f"over by {(got - limit) / limit:.1%} ({got / limit:.2f}x the limit)"
 
 
 def _median(rows: dict[str, Row], key: str) -> float:
