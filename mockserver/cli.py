@@ -16,9 +16,10 @@ import signal
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -117,6 +118,16 @@ async def _serve(config: Config, catalog: Catalog) -> None:
     log.info("stopping")
 
 
+def _run_server(main: Coroutine[Any, Any, None]) -> None:
+    """Run a server's main coroutine on uvloop where it is installed, else on asyncio's loop."""
+    try:
+        import uvloop  # libuv's event loop: sockets and timers in C
+    except ImportError:  # pragma: no cover - uvloop is a dependency except on Windows
+        asyncio.run(main)
+        return
+    uvloop.run(main)
+
+
 def _listen_error(exc: OSError, host: str, port: int) -> int:
     where = f"{host}:{port}"
     if exc.errno == errno.EADDRINUSE:
@@ -140,7 +151,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     )
     catalog = load_catalog(config.fixtures_dir)
     try:
-        asyncio.run(_serve(config, catalog))
+        _run_server(_serve(config, catalog))
     except OSError as exc:
         return _listen_error(exc, config.host, config.port)
     return ExitCode.OK

@@ -134,10 +134,13 @@ def variant_differences(variant: ResponseVariant, view: RequestView, state: Stat
     return differences
 
 
-def _render(endpoint_id: str, variant: ResponseVariant, context: dict[str, Any]) -> web.Response:
+def _render(
+    endpoint_id: str, variant: ResponseVariant, context_of: Callable[[], dict[str, Any]]
+) -> web.Response:
     headers = _static_headers(variant)
     if _static_output(variant):
         return web.Response(body=variant.body.static, status=variant.status, headers=headers)
+    context = context_of()  # only templates need it: building it reads the clock and the token
     try:
         for name, value in variant.headers:
             if not isinstance(value, str):
@@ -167,7 +170,7 @@ async def answer_variant(
         variant = state.next_in_sequence(variant)
     if variant.delay is not None:
         await asyncio.sleep(variant.delay.sample(state.rng))
-    response = _render(endpoint_id, variant, context())
+    response = _render(endpoint_id, variant, context)
     if variant.fault is not None:
         return await perform_fault(request, variant.fault, response)
     return response

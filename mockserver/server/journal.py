@@ -53,9 +53,10 @@ def describe_body(raw: bytes, content_type: str) -> Any:
     return text
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class JournalEntry:
-    """One request and the mock's answer."""
+    """One request and the mock's answer (not frozen: a plain __init__ keeps recording cheap;
+    nothing changes an entry once recorded)."""
 
     id: int
     at: float
