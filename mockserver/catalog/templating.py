@@ -461,29 +461,42 @@ def _value_renderer(
     sources: list[str],
 ) -> Callable[[Mapping[str, Any]], Any] | None:
     """A function rendering the templates inside ``value``; None when it has none."""
+    return _renderer(value, (), path_params, on_error, sources)
 
-    def build(node: Any, site: TemplateSite) -> Callable[[Mapping[str, Any]], Any] | None:
-        if isinstance(node, str) and is_template(node):
-            try:
-                template = compile_text(node, path_params)
-            except TemplateCompileError as exc:
-                on_error(site, exc)
-                return None
-            sources.append(node)
-            return template.render
-        if isinstance(node, dict):
-            parts = {k: build(v, (*site, k)) for k, v in node.items()}
-            if all(p is None for p in parts.values()):
-                return None
-            return lambda ctx: {k: (node[k] if p is None else p(ctx)) for k, p in parts.items()}
-        if isinstance(node, list):
-            items = [build(v, (*site, i)) for i, v in enumerate(node)]
-            if all(p is None for p in items):
-                return None
-            return lambda ctx: [node[i] if p is None else p(ctx) for i, p in enumerate(items)]
-        return None
 
-    return build(value, ())
+def _renderer(
+    node: Any,
+    site: TemplateSite,
+    path_params: frozenset[str],
+    on_error: Callable[[TemplateSite, TemplateCompileError], None],
+    sources: list[str],
+) -> Callable[[Mapping[str, Any]], Any] | None:
+    # A module-level function, not a closure calling itself: such a closure is a reference
+    # cycle, and it kept on_error (and through it the loader's whole YAML node tree) alive
+    # until the cyclic collector ran.
+    if isinstance(node, str) and is_template(node):
+        try:
+            template = compile_text(node, path_params)
+        except TemplateCompileError as exc:
+            on_error(site, exc)
+            return None
+        sources.append(node)
+        return template.render
+    if isinstance(node, dict):
+        parts = {
+            k: _renderer(v, (*site, k), path_params, on_error, sources) for k, v in node.items()
+        }
+        if all(p is None for p in parts.values()):
+            return None
+        return lambda ctx: {k: (node[k] if p is None else p(ctx)) for k, p in parts.items()}
+    if isinstance(node, list):
+        items = [
+            _renderer(v, (*site, i), path_params, on_error, sources) for i, v in enumerate(node)
+        ]
+        if all(p is None for p in items):
+            return None
+        return lambda ctx: [node[i] if p is None else p(ctx) for i, p in enumerate(items)]
+    return None
 
 
 def compile_value(
