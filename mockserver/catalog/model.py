@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from mockserver.catalog.behaviour import Delay, Fault, ScenarioRule
@@ -222,14 +223,20 @@ class Catalog:
     collections: Mapping[str, CollectionSpec] = field(default_factory=dict)
     root: str = ""
 
-    @property
+    # Both computed once per catalog (it never changes): routes, stubs and the control API ask
+    # for them per request, and a scan would grow with the catalog.
+    @cached_property
     def endpoints(self) -> tuple[Endpoint, ...]:
         """Every endpoint, group by group, in file order."""
         return tuple(e for g in self.groups for e in g.endpoints)
 
+    @cached_property
+    def _by_id(self) -> dict[str, Endpoint]:
+        return {e.id: e for e in reversed(self.endpoints)}  # the first of a duplicated id wins
+
     def endpoint(self, endpoint_id: str) -> Endpoint | None:
         """The endpoint with this id, if any."""
-        return next((e for e in self.endpoints if e.id == endpoint_id), None)
+        return self._by_id.get(endpoint_id)
 
     def totals(self) -> dict[str, int]:
         """The portal's headline figures."""

@@ -378,3 +378,12 @@ def test_loader_leaves_no_cyclic_garbage() -> None:
     catalog = load_catalog(shipped_fixtures())
     assert gc.collect() == 0
     assert catalog.groups
+
+
+def test_loader_catalog_indexes_endpoints_once() -> None:
+    """The catalog's endpoint tuple and id lookup are built once, not per call."""
+    catalog = load_catalog(MINIMAL)
+    assert catalog.endpoints is catalog.endpoints
+    first = catalog.endpoints[0]
+    assert catalog.endpoint(first.id) is first
+    assert catalog.endpoint("nope.nothing") is None
