@@ -35,6 +35,7 @@ def test_config_reads_every_setting_from_environment() -> None:
         "COHERTA_MOCK_CHAOS_FAULTS": "503, connection_reset",
         "COHERTA_MOCK_SEED": "42",
         "COHERTA_MOCK_NO_VALIDATION": "yes",
+        "COHERTA_MOCK_WATCH": "1",
     }
     assert {s.env for s in SETTINGS} == set(env)
     config = Config.from_env(env)
@@ -52,6 +53,7 @@ def test_config_reads_every_setting_from_environment() -> None:
         chaos_faults=("503", "connection_reset"),
         seed=42,
         no_validation=True,
+        watch=True,
     )
 
 

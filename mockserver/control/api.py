@@ -84,7 +84,7 @@ async def _json(request: web.Request) -> Any:
     raw = await request.read()
     try:
         return json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the stack
         raise ControlError("the body is not valid JSON") from None
 
 

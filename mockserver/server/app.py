@@ -14,6 +14,7 @@ from mockserver.openapi.export import openapi_document
 from mockserver.portal.views import add_portal_routes, to_overview
 from mockserver.server.dispatch import catalog_dispatcher, json_errors
 from mockserver.server.generation import build_generation
+from mockserver.server.logfilters import RedactingAccessLogger, install_log_redaction
 from mockserver.server.responses import json_response
 from mockserver.server.state import STATE, State
 
@@ -30,11 +31,13 @@ def create_runner(
     app: web.Application, *, access_log: logging.Logger | None, shutdown_timeout: float
 ) -> web.AppRunner:
     """The AppRunner every front end serves the mock with: no signal handling of its own, the
-    mock's parser limits."""
+    mock's parser limits, and logs that never quote a token or password."""
+    install_log_redaction()
     return web.AppRunner(
         app,
         handle_signals=False,
         access_log=access_log,
+        access_log_class=RedactingAccessLogger,
         shutdown_timeout=shutdown_timeout,
         max_field_size=MAX_FIELD_SIZE,
         max_line_size=MAX_LINE_SIZE,

@@ -36,8 +36,16 @@ log = logging.getLogger("coherta_mock")
 UNJOURNALED = ("/__mock/", "/docs/", "/docs", "/openapi.json")
 
 
+#: Paths longer than this get no suggestions: similarity costs the square of the length, and no
+#: route of a real catalog is this long.
+MAX_SUGGESTED_PATH = 256
+_MIN_SIMILARITY = 0.6
+
+
 def suggest_routes(path: str, routes: tuple[tuple[str, str], ...], limit: int = 3) -> list[str]:
     """The known routes closest to ``path``, best first."""
+    if len(path) > MAX_SUGGESTED_PATH:
+        return []
     segments = path.strip("/").split("/")
     scored: list[tuple[float, str]] = []
     for method, template in routes:
@@ -47,9 +55,13 @@ def suggest_routes(path: str, routes: tuple[tuple[str, str], ...], limit: int = 
             segments[i] if part.startswith("{") and i < len(segments) else part
             for i, part in enumerate(parts)
         )
-        scored.append((SequenceMatcher(None, path, filled).ratio(), f"{method} {template}"))
+        matcher = SequenceMatcher(None, path, filled)
+        # The cheap upper bounds first: most routes are nowhere near.
+        if matcher.real_quick_ratio() < _MIN_SIMILARITY or matcher.quick_ratio() < _MIN_SIMILARITY:
+            continue
+        scored.append((matcher.ratio(), f"{method} {template}"))
     scored.sort(key=lambda item: -item[0])
-    return [route for score, route in scored[:limit] if score >= 0.6]
+    return [route for score, route in scored[:limit] if score >= _MIN_SIMILARITY]
 
 
 def method_not_allowed(request: web.Request, allowed: set[str] | frozenset[str]) -> web.Response:
@@ -196,7 +208,10 @@ async def _journal(
     endpoint = request.get(MATCHED_ENDPOINT)
     near: tuple[str, ...] = ()
     if endpoint is None:
-        near = request.get(_NEAR_MISSES) or tuple(suggest_routes(request.path, generation.routes))
+        found = request.get(_NEAR_MISSES)  # found already when the 404 was answered
+        near = (
+            found if found is not None else tuple(suggest_routes(request.path, generation.routes))
+        )
     fault = request.get(FAULT)
     state.journal.record(
         at=state.clock.now(),

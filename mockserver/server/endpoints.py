@@ -64,7 +64,7 @@ async def _json_body(request: web.Request) -> tuple[BodyState, Any]:
         return BodyState.ABSENT, None
     try:
         return BodyState.PARSED, json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the stack
         return BodyState.MALFORMED, None
 
 

@@ -57,6 +57,9 @@ def bearer_token(request: web.Request, realm: str) -> str:
     token = token.strip()
     if not token:
         raise _invalid(realm, "The Authorization header has no token after 'Bearer'.")
+    if not token.isascii():
+        # A JWT is base64url and dots; other bytes arrive from aiohttp as lone surrogates.
+        raise _invalid(realm, "The token is not a well-formed JWT.")
     return token
 
 

@@ -1,7 +1,8 @@
 """The request journal: what clients sent and what the mock answered, bounded in size.
 
 Entries are kept in a deque with a maximum length, so a long run's memory stays flat: the oldest
-entries drop first. Secrets are masked before an entry is stored.
+entries drop first. Entries keep the request as it came; secrets (tokens, passwords, in headers,
+query and body) are masked whenever the journal is read, and never leave it unmasked.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def describe_body(raw: bytes, content_type: str) -> Any:
     if content_type == "application/json":
         try:
             return redact_fields(json.loads(raw))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the stack
             pass
     if content_type == "application/x-www-form-urlencoded":
         try:
@@ -82,7 +83,7 @@ class JournalEntry:
             "time": _timestamp(self.at),
             "method": self.method,
             "path": self.path,
-            "query": dict(self.query),
+            "query": redact_fields(dict(self.query)),  # ?access_token=... is a secret too
             "headers": redact_headers(self.headers),
             "body": describe_body(self.raw_body, self.content_type),
             "endpoint": self.endpoint,

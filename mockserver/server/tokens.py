@@ -36,7 +36,7 @@ async def _fields(request: web.Request) -> dict[str, Any]:
         raw = await request.read()
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the stack
             raise InvalidRequestError("The body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise InvalidRequestError(
