@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import gc
 import json
 import logging
 import signal
@@ -110,8 +111,12 @@ async def _serve(config: Config, catalog: Catalog) -> None:
         )
         print(f"coherta-mock listening on http://{_display_host(config.host)}:{port}", flush=True)
 
+    app = create_app(config, catalog=catalog)
+    # The catalog and its routes live as long as the server: keep the collector from walking
+    # them again and again while it serves (a reload's new generation is not frozen: rare).
+    gc.freeze()
     await _run_until_signal(
-        create_app(config, catalog=catalog),
+        app,
         config.host,
         config.port,
         announce,

@@ -8,11 +8,8 @@ Problems are collected across all files, so ``coherta-mock check`` lists them al
 
 from __future__ import annotations
 
-import gc
 import mimetypes
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +37,7 @@ from mockserver.catalog.templating import (
     is_template,
 )
 from mockserver.catalog.yamlsource import Path_, YamlDocument, read_yaml
+from mockserver.collector import collector_paused
 from mockserver.errors import FixtureError, Problem
 
 __all__ = ["AUTH_FILE", "build_variant", "check_fixtures", "load_catalog", "path_params"]
@@ -467,27 +465,8 @@ class _Build:
         )
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector held off while a catalog is built.
-
-    A load allocates millions of objects (YAML nodes, data, the model) and frees few, and each
-    collection walks every live object: on a 10,000-endpoint catalog the collector made the YAML
-    reading ~3x slower, growing with the catalog. What a load builds is acyclic; what it drops is
-    freed by reference counting, so nothing waits on the collector meanwhile.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _load(root: Path) -> tuple[Catalog | None, list[Problem]]:
-    with _gc_paused():
+    with collector_paused():
         return _load_paused(root)
 
 

@@ -22,6 +22,7 @@ from aiohttp.typedefs import Handler
 
 from mockserver.auth.issuer import TokenIssuer
 from mockserver.catalog.model import Catalog, Endpoint
+from mockserver.collector import collector_paused
 from mockserver.config import BUILTIN_ROUTES
 from mockserver.server import tokens
 from mockserver.server.collections import CollectionStore
@@ -108,6 +109,11 @@ def build_generation(
 ) -> Generation:
     """Build the routes of ``catalog``; ``issuer`` is kept when given (a reload that left the
     auth settings alone keeps every issued token valid)."""
+    with collector_paused():
+        return _build(catalog, state, number, issuer)
+
+
+def _build(catalog: Catalog, state: State, number: int, issuer: TokenIssuer | None) -> Generation:
     issuer = issuer or TokenIssuer(catalog.auth, state.clock)
     collections = CollectionStore(catalog.collections)
     locations = _location_templates(catalog)
