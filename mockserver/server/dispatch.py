@@ -22,11 +22,12 @@ from aiohttp.typedefs import Handler
 
 from mockserver.catalog.behaviour import Fault
 from mockserver.server.chaos import status_fault
-from mockserver.server.endpoints import MATCHED_ENDPOINT, MATCHED_STUB, RouteHandler
-from mockserver.server.faults import FAULT, FaultPerformed, perform_fault
+from mockserver.server.endpoints import RouteHandler
+from mockserver.server.faults import FaultPerformed, perform_fault
 from mockserver.server.generation import Generation
 from mockserver.server.responses import error_response
 from mockserver.server.state import State
+from mockserver.server.trace import TRACE, Trace
 
 __all__ = ["catalog_dispatcher", "http_error", "json_errors", "suggest_routes"]
 
@@ -141,7 +142,7 @@ def catalog_dispatcher(state: State, fallback: Handler) -> Handler:
         if request.path == "/" and request.method in ("GET", "HEAD"):
             return await fallback(request)
         near = tuple(suggest_routes(request.path, generation.routes))
-        request[_NEAR_MISSES] = near
+        request[TRACE].near_misses = near
         return error_response(
             404,
             "not_found",
@@ -158,7 +159,7 @@ def catalog_dispatcher(state: State, fallback: Handler) -> Handler:
         if fault is None:
             return await answer()
         if fault.isdigit():
-            request[FAULT] = fault
+            request[TRACE].fault = fault
             return status_fault(fault)
         response = await answer() if fault == "truncated_body" else None
         return await perform_fault(
@@ -170,8 +171,9 @@ def catalog_dispatcher(state: State, fallback: Handler) -> Handler:
     async def dispatch(request: web.Request) -> web.StreamResponse:
         generation = state.generation  # one read: the whole request is answered by it
         own_page = request.path.startswith(UNJOURNALED)
+        trace = request[TRACE] = Trace()
         try:
-            if state.misbehaving and not own_page:
+            if (state.chaos.probability > 0 or state.config.latency is not None) and not own_page:
                 response = await misbehaving(request, lambda: unmatched(request, generation))
             else:
                 response = await unmatched(request, generation)
@@ -185,18 +187,18 @@ def catalog_dispatcher(state: State, fallback: Handler) -> Handler:
         except Exception:
             response = _unexpected(request)
         if not own_page:
-            await _journal(request, state, generation, response)
+            await _journal(request, trace, state, generation, response)
         return response
 
     return dispatch
 
 
-#: The closest routes to an unmatched request, found once for the 404 and the journal.
-_NEAR_MISSES = web.RequestKey("coherta_mock_near_misses", tuple[str, ...])
-
-
 async def _journal(
-    request: web.Request, state: State, generation: Generation, response: web.StreamResponse
+    request: web.Request,
+    trace: Trace,
+    state: State,
+    generation: Generation,
+    response: web.StreamResponse,
 ) -> None:
     raw = b""
     content_type = ""
@@ -205,14 +207,11 @@ async def _journal(
         with contextlib.suppress(web.HTTPException):
             raw = await request.read()  # cached when the handler has read it already
         content_type = request.content_type
-    endpoint = request.get(MATCHED_ENDPOINT)
-    near: tuple[str, ...] = ()
-    if endpoint is None:
-        found = request.get(_NEAR_MISSES)  # found already when the 404 was answered
-        near = (
-            found if found is not None else tuple(suggest_routes(request.path, generation.routes))
-        )
-    fault = request.get(FAULT)
+    endpoint = trace.endpoint
+    near = trace.near_misses  # found already when the 404 was answered
+    if endpoint is None and near is None:
+        near = tuple(suggest_routes(request.path, generation.routes))
+    fault = trace.fault
     state.journal.record(
         at=state.clock.now(),
         method=request.method,
@@ -222,8 +221,8 @@ async def _journal(
         raw_body=raw,
         content_type=content_type,
         endpoint=endpoint,
-        stub=request.get(MATCHED_STUB),
+        stub=trace.stub,
         status=None if fault and fault != "truncated_body" else response.status,
         fault=fault,
-        near_misses=near,
+        near_misses=near if endpoint is None and near is not None else (),
     )

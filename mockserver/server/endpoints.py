@@ -27,10 +27,9 @@ from mockserver.server.guard import GuardRefusal, check_bearer
 from mockserver.server.responses import error_response, header_safe, validation_error
 from mockserver.server.state import State
 from mockserver.server.stubs import Stub
+from mockserver.server.trace import TRACE
 
 __all__ = [
-    "MATCHED_ENDPOINT",
-    "MATCHED_STUB",
     "RouteHandler",
     "answer_from_stubs",
     "answer_variant",
@@ -44,11 +43,6 @@ __all__ = [
 RouteHandler = Callable[[web.Request, Mapping[str, str]], Awaitable[web.StreamResponse]]
 log = logging.getLogger("coherta_mock")
 _NO_BODY_STATUSES = frozenset({204, 304})
-
-#: The id of the catalog endpoint a request reached, for the journal.
-MATCHED_ENDPOINT = web.RequestKey("coherta_mock_endpoint", str)
-#: The id of the runtime stub that answered, if one did.
-MATCHED_STUB = web.RequestKey("coherta_mock_stub", str)
 
 
 def _first_values(pairs: Any) -> dict[str, str]:
@@ -188,7 +182,7 @@ async def answer_from_stubs(
     for stub in list(stubs):  # a copy: answering may use a stub up and remove it
         if not variant_differences(stub.variant, view, state):
             state.stubs.use(stub)
-            request[MATCHED_STUB] = stub.id
+            request[TRACE].stub = stub.id
             return await answer_variant(request, endpoint_id, stub.variant, state, context)
     return None
 
@@ -214,7 +208,7 @@ def endpoint_handler(
     first_headers = _static_headers(first)
 
     async def handle(request: web.Request, params: Mapping[str, str]) -> web.StreamResponse:
-        request[MATCHED_ENDPOINT] = endpoint.id
+        request[TRACE].endpoint = endpoint.id
         verified: VerifiedToken | None = None
         if endpoint.protected:
             try:

@@ -15,15 +15,12 @@ import struct
 from aiohttp import web
 
 from mockserver.catalog.behaviour import Fault
+from mockserver.server.trace import TRACE
 
-__all__ = ["FAULT", "NO_REPLY_SECONDS", "FaultPerformed", "perform_fault"]
+__all__ = ["NO_REPLY_SECONDS", "FaultPerformed", "perform_fault"]
 
 #: The longest a no_reply fault keeps a connection open.
 NO_REPLY_SECONDS = 120.0
-
-
-#: The fault a request was answered with, for the journal.
-FAULT = web.RequestKey("coherta_mock_fault", str)
 
 
 class FaultPerformed(Exception):
@@ -50,7 +47,7 @@ async def perform_fault(
     request: web.Request, fault: Fault, response: web.Response | None = None
 ) -> web.StreamResponse:
     """Misbehave on ``request``'s connection; ``response`` is what would have been sent."""
-    request[FAULT] = fault
+    request[TRACE].fault = fault
     if fault == "truncated_body" and response is not None and response.body:
         body = bytes(response.body)  # type: ignore[arg-type]
         stream = web.StreamResponse(status=response.status, headers=response.headers)

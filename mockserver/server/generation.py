@@ -27,7 +27,6 @@ from mockserver.config import BUILTIN_ROUTES
 from mockserver.server import tokens
 from mockserver.server.collections import CollectionStore
 from mockserver.server.endpoints import (
-    MATCHED_ENDPOINT,
     RouteHandler,
     answer_from_stubs,
     endpoint_handler,
@@ -35,6 +34,7 @@ from mockserver.server.endpoints import (
     request_view,
 )
 from mockserver.server.state import State
+from mockserver.server.trace import TRACE
 
 __all__ = ["JWKS_PATH", "Generation", "build_generation"]
 
@@ -67,7 +67,7 @@ def _builtin(
     """A built-in route that runtime stubs can override, and that tells the journal its id."""
 
     async def handle(request: web.Request, params: Mapping[str, str]) -> web.StreamResponse:
-        request[MATCHED_ENDPOINT] = endpoint_id
+        request[TRACE].endpoint = endpoint_id
         stubs = state.stubs.for_endpoint(endpoint_id)
         if stubs:
             view = await request_view(request, params, any(s.variant.reads_body for s in stubs))

@@ -71,11 +71,6 @@ class State:
         """The stateful collections of the catalog being served."""
         return self.generation.collections
 
-    @property
-    def misbehaving(self) -> bool:
-        """Whether global latency or chaos applies to catalog requests."""
-        return self.config.latency is not None or self.chaos.probability > 0
-
     def scenario_state(self, name: str) -> str:
         """The current state of a scenario."""
         return self.scenarios.get(name, INITIAL_SCENARIO_STATE)
