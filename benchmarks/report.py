@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from benchmarks.results import Section
 from benchmarks.targets import Verdict
 
 __all__ = ["Report"]
+
+
+#: Hand-written reasons for missed targets, copied into RESULTS.md after the targets table.
+ANALYSIS = Path(__file__).with_name("analysis.md")
 
 
 @dataclass(kw_only=True)
@@ -56,6 +61,8 @@ class Report:
         for v in self.verdicts:
             verdict = f"**{v.verdict}**" if v.met is False else v.verdict
             out.append(f"| {v.target} | {v.measured} | {verdict} |")
+        if ANALYSIS.is_file():
+            out += ["", ANALYSIS.read_text().strip()]
         if self.notes:
             out += ["", "## Notes on this run", ""]
             out += [f"- {n}" for n in self.notes]
