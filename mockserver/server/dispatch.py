@@ -33,8 +33,10 @@ __all__ = ["catalog_dispatcher", "http_error", "json_errors", "suggest_routes"]
 
 log = logging.getLogger("coherta_mock")
 
-#: Paths the journal leaves out: the mock's own control API and portal.
-UNJOURNALED = ("/__mock/", "/docs/", "/docs", "/openapi.json")
+#: The mock's own pages, which the journal, latency and chaos leave out: these prefixes...
+OWN_PREFIXES = ("/__mock/", "/docs/")
+#: ...and these exact paths (a catalog may well have /docs-search or /openapi.json.bak).
+OWN_PATHS = frozenset({"/docs", "/openapi.json"})
 
 
 #: Paths longer than this get no suggestions: similarity costs the square of the length, and no
@@ -170,7 +172,8 @@ def catalog_dispatcher(state: State, fallback: Handler) -> Handler:
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
         generation = state.generation  # one read: the whole request is answered by it
-        own_page = request.path.startswith(UNJOURNALED)
+        path = request.path
+        own_page = path.startswith(OWN_PREFIXES) or path in OWN_PATHS
         trace = request[TRACE] = Trace()
         try:
             if (state.chaos.probability > 0 or state.config.latency is not None) and not own_page:
