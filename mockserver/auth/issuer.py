@@ -29,7 +29,7 @@ from mockserver.errors import (
 __all__ = ["Grant", "TokenIssuer", "VerifiedToken"]
 
 #: Verified tokens remembered at most; the cache is emptied when it fills.
-CACHE_SIZE = 4096
+CACHE_SIZE = 1024
 _RESERVED_CLAIMS = frozenset({"iss", "aud", "sub", "iat", "nbf", "exp", "jti", "scope"})
 
 
