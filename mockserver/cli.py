@@ -20,19 +20,19 @@ import urllib.request
 from collections.abc import Callable, Coroutine, Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from mockserver import __version__
-from mockserver.catalog.loader import check_fixtures, load_catalog
-from mockserver.catalog.model import Catalog
 from mockserver.config import SETTINGS, Config, shipped_fixtures
-from mockserver.control.operations import describe_routes
 from mockserver.errors import ConfigError, FixtureError, MockServerError, OutputExistsError
-from mockserver.server.app import create_app, create_runner
-from mockserver.server.reload import watch_fixtures
-from mockserver.server.state import STATE
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from mockserver.catalog.model import Catalog
+
+# The server, the loader and aiohttp are imported by the commands that use them: `health` (the
+# Docker HEALTHCHECK, run every few seconds) needs none of them.
 
 __all__ = ["HEALTH_PATH", "ExitCode", "main"]
 
@@ -69,6 +69,12 @@ async def _run_until_signal(
     access_log: logging.Logger | None = None,
 ) -> None:
     """Serve ``app`` until SIGTERM or SIGINT; ``announce`` gets the bound port once listening."""
+    from aiohttp import web
+
+    from mockserver.server.app import create_runner
+    from mockserver.server.reload import watch_fixtures
+    from mockserver.server.state import STATE
+
     # aiohttp may wait the shutdown timeout twice for a handler that does not finish (once for
     # the handler, once more after cancelling its body): 2 x 3 s stays within Docker's 10 s.
     runner = create_runner(app, access_log=access_log, shutdown_timeout=3.0)
@@ -97,6 +103,8 @@ async def _run_until_signal(
 
 
 async def _serve(config: Config, catalog: Catalog) -> None:
+    from mockserver.server.app import create_app
+
     log = logging.getLogger("coherta_mock")
 
     def announce(port: int) -> None:
@@ -149,6 +157,8 @@ def _listen_error(exc: OSError, host: str, port: int) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from mockserver.catalog.loader import load_catalog
+
     overrides = {s.name: getattr(args, s.name) for s in SETTINGS}
     config = Config.from_env(**overrides)
     logging.basicConfig(
@@ -183,6 +193,8 @@ def _cmd_health(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from mockserver.catalog.loader import load_catalog
+
     root = args.dir or Config.from_env().fixtures_dir
     try:
         catalog = load_catalog(root)
@@ -207,6 +219,9 @@ def _totals_line(catalog: Catalog) -> str:
 
 
 def _cmd_routes(args: argparse.Namespace) -> int:
+    from mockserver.catalog.loader import load_catalog
+    from mockserver.control.operations import describe_routes
+
     catalog = load_catalog(args.fixtures or Config.from_env().fixtures_dir)
     if args.json:
         print(json.dumps(describe_routes(catalog), indent=2))
@@ -259,6 +274,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
 
 
 def _cmd_drift(args: argparse.Namespace) -> int:
+    from mockserver.catalog.loader import load_catalog
     from mockserver.drift import TargetUnreachableError, TokenRefusedError, run_drift
 
     catalog = load_catalog(args.fixtures or Config.from_env().fixtures_dir)
@@ -283,6 +299,7 @@ def _cmd_drift(args: argparse.Namespace) -> int:
 
 
 def _cmd_import_openapi(args: argparse.Namespace) -> int:
+    from mockserver.catalog.loader import check_fixtures
     from mockserver.openapi.importer import OpenAPIImportError, import_openapi
 
     try:

@@ -213,3 +213,19 @@ def test_cli_console_script_is_installed() -> None:
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0
     assert result.stdout.strip().startswith("coherta-mock ")
+
+
+def test_cli_health_path_imports_neither_the_server_nor_aiohttp() -> None:
+    """`coherta-mock health` is Docker's HEALTHCHECK, run every few seconds: importing the CLI
+    must not pull in aiohttp, the loader or the server (they are imported by the commands that
+    use them)."""
+    probe = (
+        "import sys, mockserver.cli; "
+        "heavy = [m for m in ('aiohttp', 'jinja2', 'jwt', 'mockserver.server.app', "
+        "'mockserver.catalog.loader') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == ""
