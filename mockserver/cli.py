@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import gc
 import json
@@ -99,6 +100,8 @@ async def _run_until_signal(
     await stop.wait()
     if watcher is not None:
         watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
     await runner.cleanup()
 
 

@@ -7,6 +7,7 @@ request path ever reaches the file system.
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 from typing import Any
@@ -31,6 +32,7 @@ _PAGES = web.AppKey("coherta_portal_pages", dict[tuple[str, str, int], bytes])
 _STATIC = web.AppKey("coherta_portal_static", dict[str, tuple[bytes, str]])
 
 
+@functools.cache  # one per process: every app (each test's, each MockServer) shares it
 def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("mockserver.portal", "templates"),
@@ -120,6 +122,7 @@ async def to_overview(request: web.Request) -> web.Response:
     raise web.HTTPFound(f"{PORTAL_PREFIX}/")
 
 
+@functools.cache  # package files never change while the process runs: read them once
 def _static_files() -> dict[str, tuple[bytes, str]]:
     folder = resources.files("mockserver.portal").joinpath("static")
     files = {}

@@ -92,7 +92,12 @@ async def watch_fixtures(state: State) -> None:
     """Reload whenever a file under the fixture directory changes; runs until cancelled."""
     root = state.config.fixtures_dir
     log.info("watching %s for changes", root)
-    async for paths in _changes(root):
-        names = sorted(Path(path).name for path in paths)
-        log.info("fixtures changed (%s); reloading", ", ".join(names[:5]))
-        await reload_fixtures(state)
+    try:
+        async for paths in _changes(root):
+            names = sorted(Path(path).name for path in paths)
+            log.info("fixtures changed (%s); reloading", ", ".join(names[:5]))
+            await reload_fixtures(state)
+    except (OSError, RuntimeError) as exc:
+        # The folder went away or cannot be watched: say so once and keep serving; a reload
+        # can still be asked for with POST /__mock/reload.
+        log.error("stopped watching %s: %s; POST /__mock/reload still reloads", root, exc)

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import string
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+
+from mockserver.config import shipped_fixtures
+from tests.hostile.conftest import ServedMock, serve_mock
 
 # Printing a failing example reprs the module-scoped server fixture; Hypothesis warns when that
 # grows large, which under filterwarnings=error would hide the real failure behind the warning.
@@ -32,7 +31,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"
 )
 
-LISTENING = re.compile(r"coherta-mock listening on http://127\.0\.0\.1:(\d+)$")
 #: Headers that frame the message; request smuggling has its own tests, this fuzzer keeps framing
 #: valid so that every example reaches the application.
 FRAMING = {"content-length", "transfer-encoding", "connection", "host", "upgrade", "expect"}
@@ -46,15 +44,6 @@ FUZZ = settings(
 )
 
 
-@dataclass
-class Served:
-    """A running ``coherta-mock serve`` and everything it has printed so far."""
-
-    proc: subprocess.Popen[bytes]
-    port: int
-    output: list[str] = field(default_factory=list, repr=False)
-
-
 @dataclass(frozen=True)
 class Answer:
     """One raw HTTP response."""
@@ -64,47 +53,12 @@ class Answer:
     body: bytes
 
 
-def _drain(served: Served) -> None:
-    assert served.proc.stdout is not None
-    for raw in served.proc.stdout:
-        served.output.append(raw.decode("utf-8", "replace"))
-
-
 @pytest.fixture(scope="module")
-def served() -> Iterator[Served]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedMock]:
     """``python -m mockserver serve --port 0`` on the shipped catalog, its log collected."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.stdout is not None
-    port = 0
-    deadline = time.monotonic() + 30
-    while not port and time.monotonic() < deadline:
-        line = proc.stdout.readline().decode("utf-8", "replace")
-        if not line:
-            break
-        match = LISTENING.search(line.strip())
-        if match:
-            port = int(match.group(1))
-    if not port:
-        proc.kill()
-        raise AssertionError(f"no listening line: {proc.communicate()[0]!r}")
-    server = Served(proc=proc, port=port)
-    reader = threading.Thread(target=_drain, args=(server,), daemon=True)
-    reader.start()
-    yield server
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-    reader.join(timeout=5)
-    proc.stdout.close()
+    log = tmp_path_factory.mktemp("fuzz-serve") / "serve.log"
+    with serve_mock(log, fixtures=shipped_fixtures()) as mock:
+        yield mock
 
 
 def exchange(port: int, request: bytes, timeout: float = 10.0) -> Answer | None:
@@ -242,7 +196,7 @@ METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPT
 
 
 @pytest.fixture(scope="module")
-def token(served: Served) -> bytes:
+def token(served: ServedMock) -> bytes:
     """A demo token from the served mock."""
     issued = exchange(served.port, TOKEN_REQUEST)
     assert issued is not None
@@ -256,7 +210,7 @@ def token(served: Served) -> bytes:
 @example(method="GET", target="/projects/%ff%fe", authorized=True)
 @example(method="DELETE", target="/projects/%00", authorized=True)
 def test_fuzz_requests_any_path_gets_no_5xx_and_json_refusals(
-    served: Served, token: bytes, method: str, target: str, authorized: bool
+    served: ServedMock, token: bytes, method: str, target: str, authorized: bool
 ) -> None:
     """Any request target: never 5xx, 4xx always JSON, and the mock serves the next request."""
     headers = [(b"Authorization", b"Bearer " + token)] if authorized else []
@@ -347,7 +301,7 @@ LONG_VALUES = st.one_of(st.just(0), st.integers(min_value=8000, max_value=60000)
     long_value=0,
 )
 def test_fuzz_requests_any_headers_get_no_5xx_and_json_refusals(
-    served: Served,
+    served: ServedMock,
     token: bytes,
     route: tuple[str, str],
     headers: list[tuple[bytes, bytes]],
@@ -371,7 +325,7 @@ def test_fuzz_requests_any_headers_get_no_5xx_and_json_refusals(
     assert_still_serving(served.port)
 
 
-def test_fuzz_requests_non_ascii_bearer_token_is_invalid_token_not_500(served: Served) -> None:
+def test_fuzz_requests_non_ascii_bearer_token_is_invalid_token_not_500(served: ServedMock) -> None:
     """Minimal reproducer the header fuzzer found: a byte over 0x7F in a bearer token is a 401.
 
     aiohttp decodes header bytes with surrogateescape, so ``\\xff`` reaches the issuer as
@@ -420,7 +374,7 @@ PARSER_FUZZ = settings(FUZZ, max_examples=40 * SCALE)
 @PARSER_FUZZ
 @given(request=MALFORMED)
 def test_fuzz_requests_malformed_http_is_a_4xx_and_the_mock_keeps_serving(
-    served: Served, request: bytes
+    served: ServedMock, request: bytes
 ) -> None:
     """Bytes aiohttp's parser refuses get a 4xx, never a 5xx, and the next request succeeds."""
     answer = exchange(served.port, request)
@@ -441,7 +395,7 @@ PARSER_REFUSED = [
     "request_", PARSER_REFUSED, ids=["raw-utf8-path", "bad-name", "ctl", "long"]
 )
 def test_fuzz_requests_parser_refusal_is_a_plain_400_that_closes_the_connection(
-    served: Served, request_: bytes
+    served: ServedMock, request_: bytes
 ) -> None:
     """Bytes aiohttp's parser refuses never reach the mock's handlers: a plain-text 400 without
     a traceback, and the mock keeps serving."""
@@ -452,7 +406,7 @@ def test_fuzz_requests_parser_refusal_is_a_plain_400_that_closes_the_connection(
     assert_still_serving(served.port)
 
 
-def test_fuzz_requests_long_unknown_path_gets_no_suggestions(served: Served) -> None:
+def test_fuzz_requests_long_unknown_path_gets_no_suggestions(served: ServedMock) -> None:
     """A 4 KiB unknown path is a JSON 404 without "did you mean": similarity is quadratic in
     the path's length (difflib), so paths past MAX_SUGGESTED_PATH are not compared at all."""
     answer = exchange(served.port, request_bytes("GET", "/" + "a" * 4096))
@@ -464,9 +418,9 @@ def test_fuzz_requests_long_unknown_path_gets_no_suggestions(served: Served) -> 
     assert "GET /users/me" in json.loads(near.body)["did_you_mean"]
 
 
-def test_fuzz_requests_server_log_has_no_traceback(served: Served) -> None:
+def test_fuzz_requests_server_log_has_no_traceback(served: ServedMock) -> None:
     """After every fuzzed request above, the server's log holds no traceback."""
     assert_still_serving(served.port)
-    time.sleep(0.2)  # let the reader thread catch up with the last lines
-    log = "".join(served.output)
+    time.sleep(0.2)  # the log handler flushes per record; let the last one land
+    log = served.log()
     assert "Traceback" not in log, log[log.find("Traceback") - 300 :][:3000]

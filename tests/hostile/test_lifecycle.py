@@ -12,36 +12,22 @@ The busy-port case (a one-line error and exit status 5, no traceback) is covered
 from __future__ import annotations
 
 import json
-import re
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
-LISTENING = re.compile(r"coherta-mock listening on http://127\.0\.0\.1:(\d+)$")
+from mockserver.config import shipped_fixtures
+from tests.hostile.conftest import ServedMock, serve_mock
+
 #: Docker's default grace period between SIGTERM and SIGKILL.
 DOCKER_GRACE = 10.0
-
-
-@dataclass
-class Server:
-    """A ``coherta-mock serve`` process, its port and its output so far."""
-
-    proc: subprocess.Popen[bytes]
-    port: int
-    output: list[str] = field(default_factory=list, repr=False)
-
-    @property
-    def url(self) -> str:
-        """The base URL."""
-        return f"http://127.0.0.1:{self.port}"
 
 
 @dataclass
@@ -55,46 +41,14 @@ class Outcome:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-def _drain(server: Server) -> None:
-    assert server.proc.stdout is not None
-    for raw in server.proc.stdout:
-        server.output.append(raw.decode("utf-8", "replace"))
-
-
 @pytest.fixture
-def server() -> Iterator[Server]:
-    """``python -m mockserver serve --port 0`` on the shipped catalog; killed if still running."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.stdout is not None
-    port = 0
-    deadline = time.monotonic() + 30
-    while not port and time.monotonic() < deadline:
-        line = proc.stdout.readline().decode("utf-8", "replace")
-        if not line:
-            break
-        match = LISTENING.search(line.strip())
-        if match:
-            port = int(match.group(1))
-    if not port:
-        proc.kill()
-        raise AssertionError(f"no listening line: {proc.communicate()[0]!r}")
-    running = Server(proc=proc, port=port)
-    reader = threading.Thread(target=_drain, args=(running,), daemon=True)
-    reader.start()
-    yield running
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait(timeout=10)
-    reader.join(timeout=5)
-    proc.stdout.close()
+def server(tmp_path: Path) -> Iterator[ServedMock]:
+    """``python -m mockserver serve --port 0`` on the shipped catalog; stopped if still running."""
+    with serve_mock(tmp_path / "serve.log", fixtures=shipped_fixtures()) as mock:
+        yield mock
 
 
-def add_slow_stub(server: Server, path: str, delay: float) -> None:
+def add_slow_stub(server: ServedMock, path: str, delay: float) -> None:
     """A runtime stub answering ``GET path`` with 200 after ``delay`` seconds."""
     stub = {"method": "GET", "path": path, "delay": delay, "body": {"slow": True}}
     request = urllib.request.Request(
@@ -146,7 +100,7 @@ def wait_until_refused(port: int, within: float) -> float | None:
 
 
 def test_lifecycle_sigterm_refuses_new_connections_and_drains_the_slow_request(
-    server: Server,
+    server: ServedMock,
 ) -> None:
     """SIGTERM with a 2 s request in flight: new connections refused, 200 delivered, exit 0."""
     add_slow_stub(server, "/countries", delay=2.0)
@@ -155,7 +109,7 @@ def test_lifecycle_sigterm_refuses_new_connections_and_drains_the_slow_request(
     assert not slow.done.is_set()
 
     terminated = time.monotonic()
-    server.proc.send_signal(signal.SIGTERM)
+    server.process.send_signal(signal.SIGTERM)
     refused_at = wait_until_refused(server.port, within=1.0)
 
     assert slow.done.wait(timeout=DOCKER_GRACE)
@@ -166,16 +120,16 @@ def test_lifecycle_sigterm_refuses_new_connections_and_drains_the_slow_request(
     assert slow.status == 200
     assert json.loads(slow.body) == {"slow": True}
 
-    code = server.proc.wait(timeout=DOCKER_GRACE)
+    code = server.process.wait(timeout=DOCKER_GRACE)
     stopped = time.monotonic() - terminated
     assert code == 0
     assert stopped < DOCKER_GRACE - 2, f"took {stopped:.1f} s to stop after SIGTERM"
     time.sleep(0.2)
-    assert "Traceback" not in "".join(server.output)
+    assert "Traceback" not in server.log()
 
 
 def test_lifecycle_sigterm_exits_within_docker_grace_even_when_a_request_would_outlast_it(
-    server: Server,
+    server: ServedMock,
 ) -> None:
     """A request that would take 30 s does not hold the process past Docker's 10 s grace.
 
@@ -187,9 +141,9 @@ def test_lifecycle_sigterm_exits_within_docker_grace_even_when_a_request_would_o
     slow = start_request(f"{server.url}/countries", timeout=40)
     time.sleep(0.5)
     terminated = time.monotonic()
-    server.proc.send_signal(signal.SIGTERM)
+    server.process.send_signal(signal.SIGTERM)
     assert wait_until_refused(server.port, within=1.0) is not None
-    code = server.proc.wait(timeout=DOCKER_GRACE)
+    code = server.process.wait(timeout=DOCKER_GRACE)
     stopped = time.monotonic() - terminated
     assert code == 0
     assert stopped < DOCKER_GRACE - 2, f"took {stopped:.1f} s to stop after SIGTERM"
@@ -198,11 +152,11 @@ def test_lifecycle_sigterm_exits_within_docker_grace_even_when_a_request_would_o
     assert slow.status != 200
 
 
-def test_lifecycle_sigterm_when_idle_exits_at_once(server: Server) -> None:
+def test_lifecycle_sigterm_when_idle_exits_at_once(server: ServedMock) -> None:
     """With nothing in flight, SIGTERM stops the mock within a second, exit status 0."""
     with urllib.request.urlopen(f"{server.url}/__mock/health", timeout=10) as response:
         assert response.status == 200
     terminated = time.monotonic()
-    server.proc.send_signal(signal.SIGTERM)
-    assert server.proc.wait(timeout=DOCKER_GRACE) == 0
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=DOCKER_GRACE) == 0
     assert time.monotonic() - terminated < 1.5
